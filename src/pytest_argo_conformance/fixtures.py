@@ -1,0 +1,108 @@
+"""Session fixtures: settings, provider, cluster, and one Argo installation per (build, topology)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .cells import PROP_FIGURE_PREFIX, PROP_NOTE, PROP_VERSION_PREFIX, CellTarget
+from .providers.base import ClusterInfo, Provider, ProviderError
+from .settings import Settings
+from .stash import CLUSTER_KEY, SETTINGS_KEY
+
+
+@pytest.fixture(scope="session")
+def argo_settings(pytestconfig: pytest.Config) -> Settings:
+    """The parsed `--argo-*` options."""
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def argo_provider(pytestconfig: pytest.Config, argo_settings: Settings) -> Provider:
+    """The cluster provider chosen by `--argo-provider` (or a conftest's `pytest_argo_make_provider`)."""
+    provider: Provider | None = pytestconfig.hook.pytest_argo_make_provider(config=pytestconfig, settings=argo_settings)
+    if provider is None:
+        raise pytest.UsageError(f"no provider for --argo-provider {argo_settings.provider!r}")
+    return provider
+
+
+@pytest.fixture(scope="session")
+def argo_cluster(request: pytest.FixtureRequest, argo_provider: Provider) -> Iterator[ClusterInfo]:
+    """The cluster, created or attached once per session; torn down unless kept or not ours."""
+    try:
+        info = argo_provider.up()
+    except ProviderError as exc:
+        raise pytest.fail(f"cluster ({argo_provider.name}): {exc}", pytrace=False) from None
+    request.config.stash[CLUSTER_KEY] = info
+    yield info
+    try:
+        argo_provider.down()
+    except Exception as exc:  # a teardown error must not mask test results
+        request.node.warn(pytest.PytestWarning(f"cluster ({argo_provider.name}) teardown failed: {exc}"))
+
+
+@pytest.fixture(scope="session")
+def argo_cell(request: pytest.FixtureRequest) -> CellTarget:
+    """The (build, topology) this test runs against; parametrized by the plugin."""
+    param = getattr(request, "param", None)
+    if not isinstance(param, CellTarget):
+        raise pytest.UsageError("argo_cell is parametrized by the argo-conformance plugin; do not request it directly")
+    return param
+
+
+@pytest.fixture(autouse=True)
+def _argo_cell_properties(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Allure parameters for the cell; after the test, the cluster's versions for the matrix."""
+    target = getattr(getattr(request.node, "callspec", None), "params", {}).get("argo_cell")
+    if isinstance(target, CellTarget):
+        import allure
+
+        allure.dynamic.parameter("build", target.build.name)
+        allure.dynamic.parameter("topology", target.topology.id)
+    yield
+    cluster = request.config.stash.get(CLUSTER_KEY, None)
+    if isinstance(target, CellTarget) and cluster is not None:
+        for component, version in cluster.versions.items():
+            request.node.user_properties.append((PROP_VERSION_PREFIX + component, version))
+
+
+@pytest.fixture(scope="session")
+def argo(
+    request: pytest.FixtureRequest,
+    pytestconfig: pytest.Config,
+    argo_provider: Provider,
+    argo_cluster: ClusterInfo,
+    argo_cell: CellTarget,
+) -> Iterator[Any]:
+    """Argo Workflows installed for this cell; shared by every test of the cell, uninstalled after the last."""
+    install = pytestconfig.hook.pytest_argo_install(
+        config=pytestconfig,
+        provider=argo_provider,
+        cluster=argo_cluster,
+        build=argo_cell.build,
+        topology=argo_cell.topology,
+    )
+    yield install
+    try:
+        install.uninstall()
+    except Exception as exc:
+        request.node.warn(pytest.PytestWarning(f"uninstall of {argo_cell.id} failed: {exc}"))
+
+
+@pytest.fixture
+def argo_record(request: pytest.FixtureRequest) -> Any:
+    """Record a figure (`argo_record.figure("controller.memory_mib", 41.5)`) or a note for this cell."""
+    return _Recorder(request.node)
+
+
+class _Recorder:
+    def __init__(self, item: pytest.Item) -> None:
+        self._item = item
+
+    def figure(self, name: str, value: float) -> None:
+        self._item.user_properties.append((PROP_FIGURE_PREFIX + name, float(value)))
+
+    def note(self, text: str) -> None:
+        self._item.user_properties.append((PROP_NOTE, text))

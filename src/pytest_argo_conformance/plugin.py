@@ -1,0 +1,79 @@
+"""The pytest plugin: options, hooks, report header, parametrization over build x topology."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import cells, hookspecs, settings
+from .cells import CellTarget
+from .stash import SETTINGS_KEY
+from .topologies import BY_ID
+
+CELL_FIXTURE = "argo_cell"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    settings.add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SETTINGS_KEY] = settings.load(config)
+    config.addinivalue_line("markers", "argo_capability(name): the check needs a cluster capability (GPU, DSP, ...)")
+    from . import defaults, fixtures
+
+    config.pluginmanager.register(fixtures, "argo-conformance-fixtures")
+    config.pluginmanager.register(defaults, "argo-conformance-defaults")
+    if not hasattr(config, "workerinput"):  # the matrix is gathered on the xdist controller only
+        from .recorder import MatrixRecorder
+
+        config.pluginmanager.register(MatrixRecorder(config), "argo-conformance-matrix")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    conf = config.stash.get(SETTINGS_KEY, None)
+    if conf is None or all(origin == "default" for _, origin in conf.origins) and not _enabled(config):
+        return None
+    origins = dict(conf.origins)
+    return [
+        f"argo-conformance: provider {conf.provider} ({origins['--argo-provider']}), "
+        f"topologies {','.join(conf.topologies)} ({origins['--argo-topology']})",
+        "argo-conformance builds: " + "; ".join(b.describe() for b in conf.builds) + f" ({origins['--argo-controller']})",
+    ]
+
+
+def _enabled(config: pytest.Config) -> bool:
+    return "argo_conformance" in config.invocation_params.args
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if CELL_FIXTURE not in metafunc.fixturenames:
+        return
+    conf = metafunc.config.stash[SETTINGS_KEY]
+    targets = [CellTarget(build, BY_ID[tid]) for build in conf.builds for tid in conf.topologies]
+    # session scope: pytest groups the tests of one cell together, so each cell is installed once.
+    metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        target = callspec.params.get(CELL_FIXTURE) if callspec else None
+        if not isinstance(target, CellTarget):
+            continue
+        check = getattr(item, "originalname", item.name)
+        suite = cells.suite_name(item.module.__name__ if item.module else "")  # type: ignore[attr-defined]
+        item.user_properties.extend(
+            [
+                (cells.PROP_BUILD, target.build.name),
+                (cells.PROP_TOPOLOGY, target.topology.id),
+                (cells.PROP_CHECK, check),
+                (cells.PROP_SUITE, suite),
+            ]
+        )
+        # Allure: epic=suite, feature=topology, story=check; the build is a parameter (see fixtures).
+        for label_type, value in (("epic", suite), ("feature", target.topology.id), ("story", check)):
+            item.add_marker(pytest.mark.allure_label(value, label_type=label_type))

@@ -1,0 +1,1 @@
+"""Cluster providers: one module each, behind the `Provider` protocol in `base`."""

@@ -1,0 +1,50 @@
+"""An existing cluster from a kubeconfig (OpenShift, EKS, ...): attach only, never delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kubernetes import client, config as kube_config
+
+from ..timeouts import API_REQUEST
+from .base import ClusterInfo, ProviderError
+
+
+class ExistingProvider:
+    name = "existing"
+
+    def __init__(self, kubeconfig: Path, context: str | None = None) -> None:
+        self.kubeconfig = kubeconfig
+        self.context = context
+
+    def up(self) -> ClusterInfo:
+        try:
+            api = kube_config.new_client_from_config(str(self.kubeconfig), context=self.context)
+        except Exception as exc:
+            raise ProviderError(f"kubeconfig {self.kubeconfig}: {exc}") from None
+        try:
+            info = client.VersionApi(api).get_code(_request_timeout=API_REQUEST)
+        except Exception as exc:
+            host = api.configuration.host
+            raise ProviderError(f"API server {host} does not answer ({type(exc).__name__}): check --kubeconfig") from None
+        finally:
+            api.close()
+        _, current = kube_config.list_kube_config_contexts(str(self.kubeconfig))
+        return ClusterInfo(
+            provider=self.name,
+            name=self.context or current["name"],
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            created=False,
+            versions={"kubernetes": info.git_version},
+        )
+
+    def load_image(self, image: str, archive: Path | None = None) -> None:
+        # An existing cluster pulls from its registries: nothing to load, but say so if asked for an archive.
+        if archive is not None:
+            raise ProviderError(
+                f"the existing provider cannot load {archive}; push {image} to a registry the cluster can pull from"
+            )
+
+    def down(self) -> None:
+        """Never deletes the cluster: it was not ours."""

@@ -1,0 +1,93 @@
+"""kind, through pytest-kind's KindCluster: a thin path for users with Docker."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from pytest_kind import KindCluster
+
+from ..resources import clusters_dir
+from ..timeouts import KIND_CREATE
+from .base import ClusterInfo, ProviderError
+
+CONFIGS = {"single": "single-node.yaml", "gpu": "gpu-worker.yaml"}
+
+
+class KindProvider:
+    name = "kind"
+
+    def __init__(
+        self,
+        cluster_name: str,
+        keep: bool,
+        kubeconfig: Path | None = None,
+        node_image: str | None = None,
+        layout: str = "single",
+    ) -> None:
+        kind = shutil.which("kind")
+        kubectl = shutil.which("kubectl")
+        if kind is None:
+            raise ProviderError("kind is not on PATH: install kind (https://kind.sigs.k8s.io) or use --argo-provider local")
+        if layout not in CONFIGS:
+            raise ProviderError(f"kind layout {layout!r}: choose one of {', '.join(CONFIGS)}")
+        self.keep = keep
+        self.config_file = clusters_dir() / "kind" / CONFIGS[layout]
+        self.cluster = KindCluster(
+            cluster_name,
+            kubeconfig,
+            image=node_image,
+            kind_path=Path(kind),
+            kubectl_path=Path(kubectl) if kubectl else None,
+        )
+        self.created = False
+
+    def up(self) -> ClusterInfo:
+        existing = subprocess.run(
+            [str(self.cluster.kind_path), "get", "clusters"],
+            capture_output=True,
+            text=True,
+            timeout=KIND_CREATE,
+            check=False,
+        )
+        if existing.returncode != 0:
+            raise ProviderError(f"`kind get clusters` failed: {existing.stderr.strip() or existing.returncode}")
+        self.created = self.cluster.name not in existing.stdout.split()
+        if not self.created:  # pytest-kind reads the kubeconfig of a cluster it reuses: have kind write it
+            subprocess.run(
+                [
+                    str(self.cluster.kind_path),
+                    "export",
+                    "kubeconfig",
+                    f"--name={self.cluster.name}",
+                    f"--kubeconfig={self.cluster.kubeconfig_path}",
+                ],
+                check=True,
+                timeout=KIND_CREATE,
+            )
+        try:
+            self.cluster.create(self.config_file)
+        except subprocess.CalledProcessError as exc:
+            raise ProviderError(f"`kind create cluster --name={self.cluster.name}` failed (exit {exc.returncode})") from None
+        return ClusterInfo(
+            provider=self.name,
+            name=self.cluster.name,
+            kubeconfig=Path(self.cluster.kubeconfig_path),
+            context=f"kind-{self.cluster.name}",
+            created=self.created,
+        )
+
+    def load_image(self, image: str, archive: Path | None = None) -> None:
+        if archive is None:
+            self.cluster.load_docker_image(image)
+            return
+        subprocess.run(
+            [str(self.cluster.kind_path), "load", "image-archive", str(archive), "--name", self.cluster.name],
+            check=True,
+            timeout=KIND_CREATE,
+        )
+
+    def down(self) -> None:
+        if self.created and not self.keep:
+            self.cluster.delete()

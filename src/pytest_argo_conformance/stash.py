@@ -1,0 +1,14 @@
+"""Keys for what the plugin keeps on `config.stash`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from .providers.base import ClusterInfo
+    from .settings import Settings
+
+SETTINGS_KEY = pytest.StashKey["Settings"]()
+CLUSTER_KEY = pytest.StashKey["ClusterInfo"]()
