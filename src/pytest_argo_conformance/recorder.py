@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import platform
 from typing import Any
 
@@ -54,7 +53,6 @@ class MatrixRecorder:
         if self.matrix is None:
             conf = self.config.stash[SETTINGS_KEY]
             self.matrix = Matrix(
-                created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 run_id=conf.run_label,
                 builds={
                     b.name: BuildInfo(name=b.name, ref=b.ref, baseline=b.baseline, images=dict(b.images))

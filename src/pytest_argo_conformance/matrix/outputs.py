@@ -1,0 +1,23 @@
+"""Write every format of one matrix into a report directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .html import render_html
+from .json_io import write_json
+from .markdown import render_markdown
+from .model import Matrix
+
+FILENAMES = ("matrix.json", "matrix.md", "matrix.html")
+
+
+def write_all(matrix: Matrix, report_dir: Path | str) -> list[Path]:
+    """Write matrix.json, matrix.md and matrix.html into `report_dir` (created if needed); return the paths."""
+    directory = Path(report_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, md_path, html_path = (directory / name for name in FILENAMES)
+    write_json(matrix, json_path)
+    md_path.write_text(render_markdown(matrix), encoding="utf-8")
+    html_path.write_text(render_html(matrix), encoding="utf-8")
+    return [json_path, md_path, html_path]
