@@ -9,6 +9,7 @@ from pathlib import Path
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 VERSION_RE = re.compile(r"^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+PATCHED_RE = re.compile(r"^(?P<version>v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\+patch:(?P<patch>.+)$")
 MODULE_RE = re.compile(r"^go:(?P<module>[a-z0-9.-]+(?:/[A-Za-z0-9._~-]+)+)@(?P<version>v\d+\.\d+\.\d+\S*)$")
 # registry/path:tag or registry/path@sha256:... (a reference the container runtime can resolve)
 IMAGE_RE = re.compile(
@@ -27,6 +28,7 @@ class Source(str, enum.Enum):
     VERSION = "version"  # an upstream release: upstream images, or the Go module on the local provider
     MODULE = "module"  # go:MODULE@VERSION, a fork published as a Go module (local provider)
     DIRECTORY = "directory"  # a local source checkout of a fork (local provider)
+    PATCHED = "patched"  # VERSION+patch:FILE, upstream source with a patch applied (a planted defect)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class ControllerBuild:
 
     @property
     def needs_source_build(self) -> bool:
-        return self.source in (Source.MODULE, Source.DIRECTORY)
+        return self.source in (Source.MODULE, Source.DIRECTORY, Source.PATCHED)
 
     def describe(self) -> str:
         mark = " (baseline)" if self.baseline else ""
@@ -86,6 +88,14 @@ def parse_build(text: str, *, baseline: bool = False) -> ControllerBuild:
 def _classify(text: str, ref: str) -> Source:
     if VERSION_RE.match(ref):
         return Source.VERSION
+    patched = PATCHED_RE.match(ref)
+    if patched:
+        if patch_file(ref) is None:
+            raise BuildError(
+                f"--argo-controller {text!r}: patch {patched['patch']!r} is neither a file nor one of the packaged "
+                "mutants in suites/mutants/"
+            )
+        return Source.PATCHED
     if ref.startswith("go:"):
         if not MODULE_RE.match(ref):
             raise BuildError(
@@ -104,8 +114,26 @@ def _classify(text: str, ref: str) -> Source:
         return Source.IMAGE
     raise BuildError(
         f"--argo-controller {text!r}: {ref!r} is neither an image reference, an upstream version (v3.6.10), "
-        "go:MODULE@VERSION nor a source directory (./path)"
+        "go:MODULE@VERSION, VERSION+patch:FILE nor a source directory (./path)"
     )
+
+
+def patch_file(ref: str) -> Path | None:
+    """The patch of a VERSION+patch:FILE ref: a file path, or the name of a packaged mutant (suites/mutants)."""
+    from .resources import suites_dir
+
+    match = PATCHED_RE.match(ref)
+    if match is None:
+        return None
+    given = Path(match["patch"]).expanduser()
+    packaged = suites_dir() / "mutants" / f"{match['patch']}.patch"
+    return next((p.resolve() for p in (given, packaged) if p.is_file()), None)
+
+
+def base_version(ref: str) -> str:
+    """The upstream version a VERSION or VERSION+patch ref starts from."""
+    match = PATCHED_RE.match(ref)
+    return match["version"] if match else ref
 
 
 def _sibling(controller_image: str, role: str, text: str) -> str:

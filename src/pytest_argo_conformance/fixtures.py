@@ -106,3 +106,18 @@ class _Recorder:
 
     def note(self, text: str) -> None:
         self._item.user_properties.append((PROP_NOTE, text))
+
+
+@pytest.fixture
+def argo_workflows(request: pytest.FixtureRequest, argo: Any) -> Any:
+    """Submit and wait for workflows in this cell; a failing test's report carries their diagnostics."""
+    from .runner import WorkflowRunner
+
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    verbose = request.config.get_verbosity() > 0
+
+    def progress(line: str) -> None:
+        if reporter is not None and verbose:
+            reporter.write_line(f"    {line}")
+
+    return WorkflowRunner(argo, progress)

@@ -58,6 +58,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """A failing check's report carries the diagnostics of the workflows it ran (and Allure gets them too)."""
+    report = yield
+    runner = getattr(item, "funcargs", {}).get("argo_workflows")
+    if runner is not None and report.failed and call.when == "call":
+        from . import diagnostics
+
+        sections = diagnostics.collect(runner)
+        try:
+            import allure
+
+            for title, text in sections:
+                allure.attach(text, name=title, attachment_type=allure.attachment_type.TEXT)
+        except Exception:  # Allure not active: the report sections below still carry everything
+            pass
+        for title, text in sections:
+            report.sections.append((f"argo-conformance: {title}", text))
+    return report
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)

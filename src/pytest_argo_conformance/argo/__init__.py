@@ -1,0 +1,1 @@
+"""Argo Workflows: controller builds from source, their images, and the topology installs."""

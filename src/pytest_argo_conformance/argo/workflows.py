@@ -1,0 +1,125 @@
+"""Workflows through the Kubernetes API: submit, watch until a named condition, and show the node tree."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kubernetes import client, watch
+
+GROUP, VERSION = "argoproj.io", "v1alpha1"
+TERMINAL = ("Succeeded", "Failed", "Error")
+Workflow = dict[str, Any]
+
+
+class WorkflowWaitError(AssertionError):
+    """A workflow ended in a phase that makes the awaited condition impossible, or the wait timed out."""
+
+    def __init__(self, message: str, workflow: Workflow | None) -> None:
+        super().__init__(message)
+        self.workflow = workflow
+
+
+def custom(api: client.ApiClient) -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(api)
+
+
+def create(api: client.ApiClient, namespace: str, manifest: Workflow, plural: str = "workflows") -> Workflow:
+    body = dict(manifest)
+    body.setdefault("metadata", {})
+    created: Workflow = custom(api).create_namespaced_custom_object(GROUP, VERSION, namespace, plural, body)
+    return created
+
+
+def get(api: client.ApiClient, namespace: str, name: str, plural: str = "workflows") -> Workflow:
+    found: Workflow = custom(api).get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)
+    return found
+
+
+def phase(wf: Workflow) -> str:
+    return str(wf.get("status", {}).get("phase") or "Pending")
+
+
+def progress_line(wf: Workflow) -> str:
+    nodes = wf.get("status", {}).get("nodes", {}) or {}
+    pods = [n for n in nodes.values() if n.get("type") == "Pod"]
+    done = [n for n in pods if n.get("phase") in TERMINAL + ("Skipped", "Omitted")]
+    return f"workflow {wf['metadata']['name']}: {phase(wf)}, pods {len(done)}/{len(pods)} done"
+
+
+def wait(
+    api: client.ApiClient,
+    namespace: str,
+    name: str,
+    until: Callable[[Workflow], bool],
+    what: str,
+    timeout: float,
+    progress: Callable[[str], None] | None = None,
+    fail_fast: bool = True,
+) -> Workflow:
+    """Watch the workflow until `until(wf)`; fail at once when it is finished and the condition is not met."""
+    deadline = time.monotonic() + timeout
+    last: Workflow | None = None
+    last_line = ""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            seen = progress_line(last) if last else "the workflow was never seen"
+            raise WorkflowWaitError(f"timed out after {timeout:.0f}s waiting for {name} to {what}; last seen: {seen}", last)
+        stream = watch.Watch().stream(
+            custom(api).list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            namespace,
+            "workflows",
+            field_selector=f"metadata.name={name}",
+            timeout_seconds=max(1, int(min(remaining, 60))),
+        )
+        for event in stream:
+            wf: Workflow = event["object"]
+            if event["type"] == "DELETED":
+                raise WorkflowWaitError(f"workflow {name} was deleted while waiting for it to {what}", wf)
+            last = wf
+            line = progress_line(wf)
+            if progress and line != last_line:
+                progress(line)
+                last_line = line
+            if until(wf):
+                return wf
+            if fail_fast and phase(wf) in TERMINAL and wf.get("status", {}).get("finishedAt"):
+                message = wf.get("status", {}).get("message", "")
+                raise WorkflowWaitError(
+                    f"workflow {name} finished {phase(wf)} ({message or 'no message'}) and cannot {what} any more", wf
+                )
+            if time.monotonic() > deadline:
+                break
+
+
+def node_tree(wf: Workflow) -> str:
+    """The node tree in the style of `argo get`: name, template, phase, duration, message."""
+    nodes: dict[str, Any] = wf.get("status", {}).get("nodes", {}) or {}
+    root = wf["metadata"]["name"]
+    lines = [f"{root} ({phase(wf)}) {wf.get('status', {}).get('message', '')}".rstrip()]
+
+    def visit(node_id: str, depth: int, seen: set[str]) -> None:
+        if node_id in seen or node_id not in nodes:
+            return
+        seen.add(node_id)
+        node = nodes[node_id]
+        if depth:
+            label = node.get("displayName") or node.get("name")
+            detail = f"{node.get('type')} {node.get('templateName', '')} {node.get('phase')}"
+            message = node.get("message", "")
+            lines.append(f"{'  ' * depth}└─ {label}  [{detail}]{'  ' + message if message else ''}")
+        for child in node.get("children", []) or []:
+            visit(child, depth + 1, seen)
+
+    visit(root, 0, set())
+    return "\n".join(lines)
+
+
+def pods_of(api: client.ApiClient, namespace: str, name: str) -> list[client.V1Pod]:
+    core = client.CoreV1Api(api)
+    pods: list[client.V1Pod] = core.list_namespaced_pod(namespace, label_selector=f"workflows.argoproj.io/workflow={name}").items
+    return pods

@@ -1,0 +1,132 @@
+"""Checks about the controllers themselves: two controllers on one namespace, and their footprint."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kubernetes import client
+
+from .. import kube
+from ..argo import workflows as wfapi
+from ..argo.install import CONFIGMAP, Controller, Installation, wait_available
+from ..runner import WorkflowRunner
+from ..timeouts import WORKFLOW_DEFAULT
+
+INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
+INSTANCE_ID = "argo-conformance-namespaced"
+
+
+@dataclass
+class TwoControllers:
+    double_reconciliation_detected: bool
+    instance_ids_separate: bool
+    summary: str
+
+
+def two_controllers(inst: Installation, runner: WorkflowRunner) -> TwoControllers:
+    """Re-activate the global controller beside the namespaced one, first without and then with instance ids."""
+    ns_ctrl, global_ctrl = inst.under_test, inst.global_controller
+    finished = lambda wf: wfapi.phase(wf) in wfapi.TERMINAL  # noqa: E731
+    try:
+        inst.scale(global_ctrl, 1)
+        shared = runner.submit(runner.load("hello"))
+        runner.wait(shared, finished, "finish", WORKFLOW_DEFAULT, fail_fast=False)
+        seen_by = _seen_by(inst, [ns_ctrl, global_ctrl], shared)
+        double = len(seen_by) == 2
+        _set_instance_id(inst, ns_ctrl, INSTANCE_ID)
+        runner.labels = {INSTANCE_LABEL: INSTANCE_ID}
+        own = runner.submit(runner.load("hello"))
+        runner.labels = {}
+        other = runner.submit(runner.load("hello"))
+        phases = {n: wfapi.phase(runner.wait(n, finished, "finish", WORKFLOW_DEFAULT, fail_fast=False))
+                  for n in (own, other)}
+        own_by, other_by = _seen_by(inst, [ns_ctrl, global_ctrl], own), _seen_by(inst, [ns_ctrl, global_ctrl], other)
+        separate = own_by == ["namespaced"] and other_by == ["global"] and set(phases.values()) == {"Succeeded"}
+        summary = (
+            f"no instance ids: workflow {shared} processed by {', '.join(seen_by) or 'none'}; "
+            f"with instanceID {INSTANCE_ID} on the namespaced controller: its workflow processed by "
+            f"{', '.join(own_by) or 'none'} ({phases[own]}), the unlabelled one by {', '.join(other_by) or 'none'} "
+            f"({phases[other]})"
+        )
+        return TwoControllers(double, separate, summary)
+    finally:
+        runner.labels = {}
+        inst.scale(global_ctrl, 0)
+        _set_instance_id(inst, ns_ctrl, None)
+
+
+def _seen_by(inst: Installation, controllers: list[Controller], workflow: str) -> list[str]:
+    seen = []
+    for ctrl in controllers:
+        log = inst.controller_log(ctrl, tail=5000)
+        if workflow in log:
+            seen.append("namespaced" if ctrl.namespace == inst.namespace else "global")
+    return seen
+
+
+def _set_instance_id(inst: Installation, ctrl: Controller, instance_id: str | None) -> None:
+    assert inst.api is not None
+    core, apps = client.CoreV1Api(inst.api), client.AppsV1Api(inst.api)
+    core.patch_namespaced_config_map(CONFIGMAP, ctrl.namespace, {"data": {"instanceID": instance_id}})
+    restarted = {"spec": {"template": {"metadata": {"annotations": {"argo-conformance/restarted": str(time.time())}}}}}
+    apps.patch_namespaced_deployment(ctrl.name, ctrl.namespace, restarted)
+    wait_available(inst.api, ctrl.namespace, ctrl.name)
+    kube.wait_for(
+        f"one controller pod in {ctrl.namespace} after the restart",
+        lambda: _single_pod(core, ctrl.namespace),
+        120,
+    )
+
+
+def _single_pod(core: client.CoreV1Api, namespace: str) -> tuple[bool, str]:
+    pods = core.list_namespaced_pod(namespace, label_selector="app=workflow-controller").items
+    running = [p for p in pods if p.status.phase == "Running" and not p.metadata.deletion_timestamp]
+    return len(pods) == 1 and len(running) == 1, f"{len(pods)} pods, {len(running)} running"
+
+
+def footprint(inst: Installation) -> dict[str, float]:
+    """The controller's resource requests and, from the kubelet's summary API, its observed CPU and memory."""
+    assert inst.api is not None
+    core = client.CoreV1Api(inst.api)
+    ctrl = inst.under_test
+    pods = [p for p in core.list_namespaced_pod(ctrl.namespace, label_selector="app=workflow-controller").items
+            if p.status.phase == "Running"]
+    if not pods:
+        raise AssertionError(f"no running controller pod in {ctrl.namespace}")
+    pod = pods[0]
+    requests = pod.spec.containers[0].resources.requests or {}
+    figures = {
+        "controller.request_cpu_millicores": _millicores(requests.get("cpu", "0")),
+        "controller.request_memory_mib": _mib(requests.get("memory", "0")),
+    }
+    stats = _summary(inst.api, pod.spec.node_name)
+    for entry in stats.get("pods", []):
+        ref = entry.get("podRef", {})
+        if ref.get("name") == pod.metadata.name and ref.get("namespace") == ctrl.namespace:
+            for container in entry.get("containers", []):
+                figures["controller.memory_mib"] = round(container["memory"]["workingSetBytes"] / 2**20, 1)
+                figures["controller.cpu_millicores"] = round(container["cpu"].get("usageNanoCores", 0) / 1e6, 1)
+    figures.setdefault("controller.memory_mib", 0.0)
+    return figures
+
+
+def _summary(api: client.ApiClient, node: str) -> dict[str, Any]:
+    data, _, _ = api.call_api(
+        f"/api/v1/nodes/{node}/proxy/stats/summary", "GET", response_type="object", auth_settings=["BearerToken"],
+        _return_http_data_only=False, _preload_content=True,
+    )
+    return data  # type: ignore[no-any-return]
+
+
+def _millicores(quantity: str) -> float:
+    return float(quantity[:-1]) if quantity.endswith("m") else float(quantity) * 1000
+
+
+def _mib(quantity: str) -> float:
+    units = {"Ki": 1 / 1024, "Mi": 1.0, "Gi": 1024.0, "K": 1000 / 2**20, "M": 1e6 / 2**20, "G": 1e9 / 2**20}
+    for suffix, factor in units.items():
+        if quantity.endswith(suffix):
+            return float(quantity[: -len(suffix)]) * factor
+    return float(quantity) / 2**20
