@@ -8,6 +8,7 @@ import pytest
 
 STANDIN_CONFTEST = '''
 import pathlib
+import pytest
 from pytest_argo_conformance.providers.base import ClusterInfo
 
 LOG = pathlib.Path(__file__).parent / "standin.log"
@@ -45,6 +46,11 @@ class StandinInstall:
 
 def pytest_argo_make_provider(config, settings):
     return StandinProvider()
+
+
+@pytest.fixture(scope="session")
+def argo_artifact_repository():
+    return "s3.standin:9000"
 
 
 def pytest_argo_install(config, provider, cluster, build, topology):

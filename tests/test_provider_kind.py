@@ -98,6 +98,12 @@ def test_a_pytest_session_on_kind_records_the_same_lines(
     """The whole plugin path: --argo-provider kind creates, tests run, the cluster is deleted at the end."""
     pytester.makeconftest(
         """
+import pytest
+
+@pytest.fixture(scope="session")
+def argo_artifact_repository():
+    return "s3.standin:9000"
+
 def pytest_argo_install(config, provider, cluster, build, topology):
     class Install:
         namespace = "wf"

@@ -69,11 +69,35 @@ def _argo_cell_properties(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def argo_artifact_repository(
+    request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo
+) -> Iterator[str]:
+    """The in-cluster S3 server that every installation uses as its artifact repository; yields its endpoint."""
+    from .argo import s3
+    from .kube import api_client
+
+    api = api_client(argo_cluster)
+    try:
+        s3.deploy(api, s3.image_for(argo_provider))
+    except Exception as exc:
+        api.close()
+        pytest.fail(f"the S3 artifact repository did not come up: {exc}", pytrace=False)
+    yield s3.endpoint()
+    try:
+        s3.remove(api)
+    except Exception as exc:
+        request.node.warn(pytest.PytestWarning(f"removing the S3 artifact repository failed: {exc}"))
+    finally:
+        api.close()
+
+
+@pytest.fixture(scope="session")
 def argo(
     request: pytest.FixtureRequest,
     pytestconfig: pytest.Config,
     argo_provider: Provider,
     argo_cluster: ClusterInfo,
+    argo_artifact_repository: str,
     argo_cell: CellTarget,
 ) -> Iterator[Any]:
     """Argo Workflows installed for this cell; shared by every test of the cell, uninstalled after the last."""

@@ -10,6 +10,7 @@ from .stash import SETTINGS_KEY
 from .topologies import BY_ID
 
 CELL_FIXTURE = "argo_cell"
+USER_WORKFLOW_FIXTURE = "argo_user_workflow"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +54,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if CELL_FIXTURE not in metafunc.fixturenames:
         return
     conf = metafunc.config.stash[SETTINGS_KEY]
+    if USER_WORKFLOW_FIXTURE in metafunc.fixturenames:
+        from .user_workflows import discover
+
+        found = discover(conf.user_workflows)
+        metafunc.parametrize(USER_WORKFLOW_FIXTURE, found, ids=[w.id for w in found])
     targets = [CellTarget(build, BY_ID[tid]) for build in conf.builds for tid in conf.topologies]
     # session scope: pytest groups the tests of one cell together, so each cell is installed once.
     metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")

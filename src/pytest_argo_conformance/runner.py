@@ -17,6 +17,7 @@ from kubernetes import client
 from .argo import workflows as wfapi
 from .argo.install import WORKFLOW_SA, Installation
 from .resources import suites_dir
+from .kube import wait_for
 from .timeouts import WORKFLOW_DEFAULT
 from .versions import pinned
 
@@ -60,11 +61,95 @@ class WorkflowRunner:
         """Submit and wait for Succeeded (failing at once if it fails or errors)."""
         return self.wait_phase(self.submit(manifest), "Succeeded", timeout)
 
+    def create_template(self, manifest: Workflow) -> str:
+        created = wfapi.create(self.api, self.namespace, manifest, plural="workflowtemplates")
+        return str(created["metadata"]["name"])
+
+    def create_cron(self, manifest: Workflow) -> str:
+        body = copy.deepcopy(manifest)
+        body["spec"]["workflowSpec"].setdefault("serviceAccountName", WORKFLOW_SA)
+        created = wfapi.create(self.api, self.namespace, body, plural="cronworkflows")
+        return str(created["metadata"]["name"])
+
+    def suspend_cron(self, name: str) -> None:
+        wfapi.custom(self.api).patch_namespaced_custom_object(
+            wfapi.GROUP, wfapi.VERSION, self.namespace, "cronworkflows", name, {"spec": {"suspend": True}}
+        )
+
+    def cron_runs(self, cron: str) -> list[Workflow]:
+        found = wfapi.custom(self.api).list_namespaced_custom_object(
+            wfapi.GROUP, wfapi.VERSION, self.namespace, "workflows",
+            label_selector=f"workflows.argoproj.io/cron-workflow={cron}",
+        )
+        return list(found.get("items", []))
+
+    def wait_cron_runs(self, cron: str, count: int, timeout: float) -> list[str]:
+        """Wait until the CronWorkflow has started `count` runs (counted from the runs it records, kept or not)."""
+        started: set[str] = set()
+
+        def probe() -> tuple[bool, str]:
+            runs = self.cron_runs(cron)
+            started.update(w["metadata"]["name"] for w in runs)
+            for name in started:
+                if name not in self.submitted:
+                    self.submitted.append(name)
+            return len(started) >= count and all(wfapi.phase(w) in wfapi.TERMINAL for w in runs), (
+                f"{len(started)} runs seen: " + ", ".join(f"{w['metadata']['name']}={wfapi.phase(w)}" for w in runs)
+            )
+
+        wait_for(f"CronWorkflow {cron} to start {count} runs", probe, timeout)
+        return sorted(started)
+
+    def finished_cron_runs(self, cron: str) -> list[dict[str, str]]:
+        return [{"name": w["metadata"]["name"], "phase": wfapi.phase(w)} for w in self.cron_runs(cron)]
+
+    def wait_deleted(self, name: str, timeout: float) -> None:
+        def probe() -> tuple[bool, str]:
+            try:
+                wf = self.get(name)
+            except client.exceptions.ApiException as exc:
+                if exc.status == 404:
+                    return True, "deleted"
+                raise
+            return False, f"still there, phase {wfapi.phase(wf)}"
+
+        wait_for(f"workflow {name} to be garbage-collected", probe, timeout)
+        self.submitted.remove(name)  # nothing left to diagnose
+
+    def rest(self) -> Any:
+        """An Argo Server REST client with this namespace's least-privilege token (a context manager)."""
+        from contextlib import ExitStack
+
+        from .argo.rest import ArgoRest
+        from .argo.server import base_url, client_token
+
+        stack = ExitStack()
+        url = stack.enter_context(base_url(self.installation))
+        rest = stack.enter_context(ArgoRest(url, client_token(self.installation)))
+        return _Closing(rest, stack)
+
+    def resume(self, name: str) -> None:
+        with self.rest() as rest:
+            rest.resume(self.namespace, name)
+
     def pods(self, name: str) -> list[client.V1Pod]:
         return wfapi.pods_of(self.api, self.namespace, name)
 
     def get(self, name: str) -> Workflow:
         return wfapi.get(self.api, self.namespace, name)
+
+
+class _Closing:
+    """Use a REST client in a with-block and close the port-forward (if any) after it."""
+
+    def __init__(self, rest: Any, stack: Any) -> None:
+        self.rest, self.stack = rest, stack
+
+    def __enter__(self) -> Any:
+        return self.rest
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
 
 
 def load_manifest(path: Path) -> Workflow:

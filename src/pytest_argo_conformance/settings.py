@@ -62,6 +62,13 @@ OPTIONS = (
         multiple=True,
         metavar="ID[,ID]",
     ),
+    Option(
+        "--argo-workflows",
+        "your own Workflow manifests (files, directories or globs; repeatable): each becomes a check that must "
+        "succeed for every build and topology; label a manifest argo-conformance/skip=<reason> to leave it out",
+        multiple=True,
+        metavar="PATH_OR_GLOB",
+    ),
     Option("--argo-report-dir", f"where the matrix is written (default: ./{DEFAULT_REPORT_DIR})", metavar="DIR"),
     Option("--argo-context", "kubeconfig context for the existing provider (default: current)", metavar="NAME"),
     Option("--argo-run-label", "label of this run in the matrix, e.g. the CI job name", metavar="TEXT"),
@@ -74,6 +81,7 @@ class Settings:
     provider: str  # as asked: auto resolves when the provider is made
     topologies: tuple[str, ...]
     report_dir: Path
+    user_workflows: tuple[Path, ...]
     context: str | None
     run_label: str
     cluster_name: str
@@ -143,6 +151,7 @@ def load(config: pytest.Config) -> Settings:
         provider=provider,
         topologies=topologies,
         report_dir=Path(values["argo_report_dir"] or DEFAULT_REPORT_DIR),
+        user_workflows=_user_workflows(values["argo_workflows"] or []),
         context=values["argo_context"],
         run_label=values["argo_run_label"] or "",
         cluster_name=config.getoption("cluster_name", None) or "argo-conformance",
@@ -207,3 +216,17 @@ def _topologies(specs: list[str]) -> tuple[str, ...]:
             if tid not in chosen:
                 chosen.append(tid)
     return tuple(chosen)
+
+
+def _user_workflows(specs: list[str]) -> tuple[Path, ...]:
+    import glob
+
+    found: list[Path] = []
+    for spec in specs:
+        matches = sorted(glob.glob(os.path.expanduser(spec), recursive=True))
+        if not matches:
+            raise pytest.UsageError(f"--argo-workflows {spec!r}: no such file, directory or glob match")
+        for match in map(Path, matches):
+            files = sorted(match.rglob("*.y*ml")) if match.is_dir() else [match]
+            found += [f for f in files if f.suffix in (".yaml", ".yml") and f not in found]
+    return tuple(found)

@@ -10,3 +10,6 @@ GO_BUILD = 1800  # one go build of the Argo binaries, cold
 CONTROLLER_READY = 180  # a controller Deployment becomes available after install
 NAMESPACE_GONE = 180  # a deleted namespace disappears
 WORKFLOW_DEFAULT = 180  # a check's workflow reaches the awaited condition
+PORT_FORWARD = 30  # kubectl port-forward starts listening
+TOKEN_SECONDS = 600  # lifetime of the REST client's service account token
+REST_REQUEST = 30  # one Argo Server REST call

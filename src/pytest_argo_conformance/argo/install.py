@@ -26,7 +26,7 @@ from ..providers.base import ClusterInfo
 from ..resources import suites_dir
 from ..timeouts import CONTROLLER_READY, NAMESPACE_GONE
 from ..topologies import Topology
-from . import manifests
+from . import manifests, s3
 from .artifacts import BuildArtifacts
 
 SYSTEM_NAMESPACE = "argo"
@@ -138,6 +138,8 @@ def _install(api: client.ApiClient, inst: Installation, build: BuildArtifacts, b
     kube.apply(dyn, crds)
     system = manifests.labelled(_global_objects(global_src.source_dir), owned)
     for obj in system:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == CONFIGMAP:
+            obj["data"] = {**(obj.get("data") or {}), "artifactRepository": s3.repository_config()}
         if obj["kind"] == "Deployment" and obj["metadata"]["name"] == CONTROLLER:
             _controller_pod(obj, global_controller, namespaced_in=None)
             if topology.replaces_global:
@@ -200,7 +202,7 @@ def _workflow_namespace_objects(namespace: str, build: BuildArtifacts, owned: di
             "subjects": [{"kind": "ServiceAccount", "name": WORKFLOW_SA}],
         },
     ]
-    return manifests.labelled(manifests.in_namespace(objects, namespace), owned)
+    return manifests.labelled(manifests.in_namespace(objects, namespace), owned) + [s3.credentials_secret(namespace)]
 
 
 def _namespaced_controller(namespace: str, build: BuildArtifacts, topology: Topology,

@@ -96,6 +96,15 @@ def wait(
                 break
 
 
+def times(wf: Workflow) -> tuple[float, float]:
+    """(startedAt, finishedAt) of a finished workflow, in epoch seconds."""
+    from datetime import datetime
+
+    status = wf.get("status", {})
+    parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # noqa: E731
+    return parse(status["startedAt"]), parse(status["finishedAt"])
+
+
 def node_tree(wf: Workflow) -> str:
     """The node tree in the style of `argo get`: name, template, phase, duration, message."""
     nodes: dict[str, Any] = wf.get("status", {}).get("nodes", {}) or {}

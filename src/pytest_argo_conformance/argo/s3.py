@@ -1,0 +1,144 @@
+"""The S3 artifact repository for the suites: an S3-compatible server (gofakes3) in the cluster.
+
+On the local provider it is built from its Go module and imported like every other image; elsewhere the image in
+clusters/local/versions.yaml is used. The bucket and credentials are fixed: the server holds only test artifacts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+from kubernetes import client
+
+from .. import kube
+from ..local.images import File, ImageSpec, write_oci_tarball
+from ..providers.base import Provider
+from ..resources import cache_dir
+from ..timeouts import GO_BUILD
+from ..versions import version
+from .build import ArgoBuildError, module_dir
+
+NAMESPACE = "argo-conformance-s3"
+SERVICE = "s3"
+PORT = 9000
+BUCKET = "argo-artifacts"
+SECRET = "argo-conformance-s3"
+ACCESS_KEY, SECRET_KEY = "conformance", "conformance-secret"
+MODULE = "github.com/johannesboyne/gofakes3"
+LOCAL_IMAGE = "localhost/argo-conformance/gofakes3"
+
+
+def endpoint() -> str:
+    return f"{SERVICE}.{NAMESPACE}.svc.cluster.local:{PORT}"
+
+
+def image_for(provider: Provider) -> str:
+    """Make the server's image available to the cluster and return its name."""
+    if provider.name != "local":
+        image = version("s3-server-image")
+        if provider.name == "kind":
+            provider.load_image(image)
+        return image
+    release = version("gofakes3")
+    root = cache_dir() / "gofakes3" / release
+    tarball = root / "image.tar"
+    name = f"{LOCAL_IMAGE}:{release}"
+    if not tarball.is_file():
+        binary = _build(root, release)
+        spec = ImageSpec(name=name, files=(File("/bin/gofakes3", source=binary),), entrypoint=("/bin/gofakes3",),
+                         user="65534")
+        write_oci_tarball(spec, tarball)
+    provider.load_image(name, tarball)
+    return name
+
+
+def _build(root: Path, release: str) -> Path:
+    src = root / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(module_dir(MODULE, release, "gofakes3"), src)
+    for path in src.rglob("*"):
+        path.chmod(path.stat().st_mode | 0o200)
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
+    out = root / "gofakes3"
+    done = subprocess.run(["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(out), "./cmd/gofakes3"],
+                          cwd=src, env=env, capture_output=True, text=True, timeout=GO_BUILD, check=False)
+    if done.returncode != 0:
+        raise ArgoBuildError(f"gofakes3 {release}: go build failed: {done.stderr.strip()[-800:]}")
+    return out
+
+
+def deploy(api: client.ApiClient, image: str) -> None:
+    """Namespace, Deployment and Service of the S3 server; waits until it is available."""
+    from .install import wait_available
+
+    owned = {kube.OWNED_LABEL: "true"}
+    labels = {"app": "argo-conformance-s3"}
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": owned}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": SERVICE, "namespace": NAMESPACE, "labels": owned},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "s3",
+                                "image": image,
+                                "imagePullPolicy": "IfNotPresent",
+                                "args": ["-backend", "memory", "-initialbucket", BUCKET, "-host", f":{PORT}",
+                                         "-autobucket", "-quiet"],
+                                "ports": [{"containerPort": PORT}],
+                                "readinessProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 1},
+                            }
+                        ]
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": SERVICE, "namespace": NAMESPACE, "labels": owned},
+            "spec": {"selector": labels, "ports": [{"port": PORT, "targetPort": PORT}]},
+        },
+    ]
+    kube.apply(kube.dynamic_client(api), objects)
+    wait_available(api, NAMESPACE, SERVICE)
+
+
+def remove(api: client.ApiClient) -> None:
+    kube.delete_quietly(client.CoreV1Api(api).delete_namespace, NAMESPACE)
+
+
+def credentials_secret(namespace: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": SECRET, "namespace": namespace, "labels": {kube.OWNED_LABEL: "true"}},
+        "stringData": {"accesskey": ACCESS_KEY, "secretkey": SECRET_KEY},
+    }
+
+
+def repository_config() -> str:
+    """The `artifactRepository` entry of workflow-controller-configmap."""
+    return yaml.safe_dump(
+        {
+            "archiveLogs": False,
+            "s3": {
+                "bucket": BUCKET,
+                "endpoint": endpoint(),
+                "insecure": True,
+                "accessKeySecret": {"name": SECRET, "key": "accesskey"},
+                "secretKeySecret": {"name": SECRET, "key": "secretkey"},
+            },
+        }
+    )

@@ -1,0 +1,31 @@
+"""The Argo Server REST API of the proof of concept, with a least-privilege Bearer token (httpx)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_argo_conformance.argo.install import SYSTEM_NAMESPACE, pod_logs
+from pytest_argo_conformance.checks import shapes
+
+
+def test_rest_api_submit_and_resubmit(argo: Any, argo_workflows: Any) -> None:
+    ns = argo_workflows.namespace
+    argo_workflows.create_template(argo_workflows.load("template-greeting"))
+    with argo_workflows.rest() as rest:
+        server_build = argo.artifacts if argo.topology.id == "upstream-global" else argo.baseline
+        assert rest.version()["version"].startswith(server_build.version), rest.version()
+        assert isinstance(rest.info(), dict)
+        assert "greeting" in rest.templates(ns)
+
+        first = rest.submit_template(ns, "greeting", {"message": "submitted-through-rest"})
+        argo_workflows.submitted.append(first)
+        wf = argo_workflows.wait_phase(first, "Succeeded")
+        assert shapes.output_parameter(shapes.pod_nodes(wf)[0], "message") == "submitted-through-rest"
+
+        again = rest.resubmit(ns, first)
+        argo_workflows.submitted.append(again)
+        wf = argo_workflows.wait_phase(again, "Succeeded")
+        assert shapes.output_parameter(shapes.pod_nodes(wf)[0], "message") == "submitted-through-rest"
+
+        server_log = pod_logs(argo.core(), SYSTEM_NAMESPACE, "app=argo-server", tail=500)
+        assert not rest.leaked_into(server_log), "the Bearer token appears in the Argo Server's log"

@@ -1,0 +1,103 @@
+"""Issue 4 on a real cluster: two upstream minors and a planted mutant, in every topology, on the local provider.
+
+Runs the packaged suites in a child pytest against the local cluster that the `local_cluster` fixture keeps up,
+then reads the matrix the run wrote: the baseline passes everything, the mutant fails exactly the check its
+patch breaks, and dsp-managed is skipped with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance.resources import suites_dir
+from pytest_argo_conformance.versions import version
+
+pytestmark = pytest.mark.cluster
+
+BUILDS = ["old=v3.5.14", "mutant=v3.6.10+patch:drop-pod-labels"]
+TOPOLOGIES = ["upstream-global", "native-namespaced", "dropin-global", "namespaced-copy"]
+CHECKS = [
+    "test_smoke_workflow_succeeds",
+    "test_pod_metadata_reaches_pods",
+    "test_crd_schemas_match_baseline",
+    "test_two_controllers_on_the_same_workflows",
+    "test_controller_footprint",
+]
+NAMESPACED_ONLY = "test_two_controllers_on_the_same_workflows"
+
+
+@pytest.fixture(scope="module")
+def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    report = tmp_path_factory.mktemp("matrix")
+    args = [
+        sys.executable, "-m", "pytest", str(suites_dir() / "test_controllers.py"), "-p", "argo_conformance",
+        "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
+        f"--argo-report-dir={report}", "-p", "no:cacheprovider", "-rA",
+        "--argo-topology=" + ",".join(TOPOLOGIES + ["dsp-managed"]),
+    ] + [f"--argo-controller={b}" for b in BUILDS]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=3600, check=False)
+    (report / "run.log").write_text(done.stdout + done.stderr)
+    print(done.stdout[-6000:])
+    assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    return json.loads((report / "matrix.json").read_text())
+
+
+def _cells(matrix: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(c["build"], c["topology"], c["check"]): c for c in matrix["cells"]}
+
+
+def test_every_cell_is_filled(matrix: dict[str, Any]) -> None:
+    cells = _cells(matrix)
+    for build in ("upstream", "old", "mutant"):
+        for topology in TOPOLOGIES:
+            for check in CHECKS:
+                assert (build, topology, check) in cells, f"no cell for {build} / {topology} / {check}"
+                assert cells[(build, topology, check)]["outcome"] != "error", cells[(build, topology, check)]
+    assert matrix["versions"]["kubernetes"] == version("kubernetes")
+
+
+def test_baseline_passes_everything(matrix: dict[str, Any]) -> None:
+    for (build, topology, check), cell in _cells(matrix).items():
+        if build != "upstream" or topology == "dsp-managed":
+            continue
+        expected = "skipped" if check == NAMESPACED_ONLY and "global" in topology else "passed"
+        assert cell["outcome"] == expected, cell
+
+
+def test_mutant_fails_exactly_the_pod_metadata_check(matrix: dict[str, Any]) -> None:
+    for (build, topology, check), cell in _cells(matrix).items():
+        if build != "mutant" or topology == "dsp-managed":
+            continue
+        if check == "test_pod_metadata_reaches_pods":
+            assert cell["outcome"] == "failed" and "spec.podMetadata.labels" in cell["reason"], cell
+        else:
+            baseline = _cells(matrix)[("upstream", topology, check)]
+            assert cell["outcome"] == baseline["outcome"], (cell, baseline)
+
+
+def test_older_minor_differs_in_its_crds(matrix: dict[str, Any]) -> None:
+    cell = _cells(matrix)[("old", "upstream-global", "test_crd_schemas_match_baseline")]
+    assert cell["outcome"] == "failed" and "CRD schema differs" in cell["reason"], cell
+
+
+def test_dsp_managed_is_skipped_with_its_reason(matrix: dict[str, Any]) -> None:
+    for (build, topology, check), cell in _cells(matrix).items():
+        if topology == "dsp-managed":
+            assert cell["outcome"] == "skipped" and "Data Science Pipelines" in cell["reason"], cell
+
+
+def test_footprint_figures_are_recorded(matrix: dict[str, Any]) -> None:
+    cell = _cells(matrix)[("upstream", "upstream-global", "test_controller_footprint")]
+    assert cell["figures"]["controller.memory_mib"] > 0
+    assert "controller.cpu_millicores" in cell["figures"]
+
+
+def test_two_controllers_are_told_apart(matrix: dict[str, Any]) -> None:
+    cell = _cells(matrix)[("upstream", "native-namespaced", NAMESPACED_ONLY)]
+    assert any("processed by namespaced, global" in n for n in cell["notes"]), cell
