@@ -1,4 +1,50 @@
+"""Shared fixtures: the one real local cluster of a test session (LocalProvider), used by tests/local and
+tests/e2e. `--keep-cluster` (or ARGO_CONFORMANCE_KEEP_CLUSTER=1) leaves it running for the next session."""
+
+from __future__ import annotations
+
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from pytest_argo_conformance.providers.base import ClusterInfo
+from pytest_argo_conformance.providers.local import LocalProvider
+
 sys.path.insert(0, str(Path(__file__).parent))
+
+CLUSTER_NAME = os.environ.get("ARGO_CONFORMANCE_LOCAL_TEST_CLUSTER", "argo-conformance")
+
+
+def _keep(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("keep_cluster", False)) or os.environ.get(
+        "ARGO_CONFORMANCE_KEEP_CLUSTER", ""
+    ) not in ("", "0", "false")
+
+
+@pytest.fixture(scope="session")
+def local_provider(request: pytest.FixtureRequest) -> Iterator[LocalProvider]:
+    if os.geteuid() != 0:
+        pytest.skip("the local provider needs root")
+    provider = LocalProvider(CLUSTER_NAME, keep=_keep(request))
+    provider.up()
+    yield provider
+    try:
+        provider.down()
+    except Exception as exc:  # noqa: BLE001 - a teardown problem must not hide the test results
+        request.node.warn(pytest.PytestWarning(f"local cluster teardown: {exc}"))
+
+
+@pytest.fixture(scope="session")
+def cluster_info(local_provider: LocalProvider) -> ClusterInfo:
+    assert local_provider.info is not None
+    return local_provider.info
+
+
+
+@pytest.fixture(scope="session")
+def local_cluster(cluster_info: ClusterInfo) -> ClusterInfo:
+    """The running local cluster (an alias used by the end-to-end tests)."""
+    return cluster_info

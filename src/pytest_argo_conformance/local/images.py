@@ -1,0 +1,217 @@
+"""Write OCI image tarballs from files we have, and import them into containerd.
+
+An image here is one uncompressed layer (static binaries, busybox, config files) plus a config, written as an
+OCI image layout in a tar (`oci-layout`, `index.json`, `blobs/sha256/...`). The index carries the fully qualified
+name in `io.containerd.image.name`, so `ctr images import` registers it under that name and manifests written
+for kind (`registry.k8s.io/pause:3.10`, `docker.io/library/busybox:1.35.0`) work unchanged. Output is
+deterministic: the same files give the same digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import subprocess
+import tarfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IMPORT_TIMEOUT = 300
+
+MEDIA_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+MEDIA_CONFIG = "application/vnd.oci.image.config.v1+json"
+MEDIA_LAYER = "application/vnd.oci.image.layer.v1.tar"
+MEDIA_INDEX = "application/vnd.oci.image.index.v1+json"
+
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_REPO = re.compile(r"^[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$")
+
+
+class ImageError(RuntimeError):
+    """An image cannot be written or imported; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class File:
+    """One entry of the layer: `path` inside the image, content from `source` (a host file) or `data`."""
+
+    path: str
+    source: Path | None = None
+    data: bytes | None = None
+    mode: int = 0o755
+    symlink_to: str | None = None  # a symlink instead of a regular file
+    directory: bool = False  # an (empty) directory
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str  # fully qualified, with a tag that is not `latest`: registry.k8s.io/pause:3.10
+    files: tuple[File, ...]
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    env: tuple[str, ...] = ("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",)
+    workdir: str = "/"
+    user: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def check_name(name: str) -> None:
+    """A fully qualified reference with an explicit, non-`latest` tag (so IfNotPresent never pulls)."""
+    repo, _, tag = name.rpartition(":")
+    host, _, path = repo.partition("/")
+    qualified = "." in host or ":" in host or host == "localhost"
+    if "@" in name or "/" in tag or not _TAG.match(tag) or not path or not qualified or not _REPO.match(path):
+        raise ImageError(
+            f"image name {name!r} must be fully qualified with a tag, like registry.k8s.io/pause:3.10"
+        )
+    if tag == "latest":
+        raise ImageError(f"image name {name!r}: do not use the tag `latest` (it implies imagePullPolicy Always)")
+
+
+def _tarinfo(name: str, size: int = 0, mode: int = 0o755, kind: bytes = tarfile.REGTYPE) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mode = mode
+    info.type = kind
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    return info
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.strip("/").split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def layer_bytes(files: Iterable[File]) -> bytes:
+    """An uncompressed, deterministic layer tar: parent directories first, entries sorted by path."""
+    entries = sorted(files, key=lambda f: f.path)
+    dirs = sorted({d for f in entries for d in _parents(f.path)})
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for d in dirs:
+            tar.addfile(_tarinfo(d + "/", mode=0o755, kind=tarfile.DIRTYPE))
+        for f in entries:
+            name = f.path.strip("/")
+            if f.directory:
+                if name not in dirs:
+                    tar.addfile(_tarinfo(name + "/", mode=f.mode, kind=tarfile.DIRTYPE))
+                continue
+            if f.symlink_to is not None:
+                info = _tarinfo(name, mode=0o777, kind=tarfile.SYMTYPE)
+                info.linkname = f.symlink_to
+                tar.addfile(info)
+                continue
+            if f.data is not None:
+                content = f.data
+            elif f.source is not None:
+                content = f.source.read_bytes()
+            else:
+                raise ImageError(f"layer entry {f.path}: give a source file, data or a symlink target")
+            tar.addfile(_tarinfo(name, len(content), f.mode), io.BytesIO(content))
+    return buf.getvalue()
+
+
+def _blob(data: bytes) -> tuple[str, bytes]:
+    return "sha256:" + hashlib.sha256(data).hexdigest(), data
+
+
+def _json(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
+def image_blobs(spec: ImageSpec) -> tuple[dict[str, bytes], dict[str, object]]:
+    """The blobs of the image (digest -> bytes) and the index.json that names it."""
+    check_name(spec.name)
+    layer_digest, layer = _blob(layer_bytes(spec.files))
+    config: dict[str, object] = {
+        "architecture": "amd64",
+        "os": "linux",
+        "created": "1970-01-01T00:00:00Z",
+        "config": {
+            "Entrypoint": list(spec.entrypoint) or None,
+            "Cmd": list(spec.cmd) or None,
+            "Env": list(spec.env),
+            "WorkingDir": spec.workdir,
+            "User": spec.user,
+            "Labels": dict(spec.labels) or None,
+        },
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+        "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "pytest-argo-conformance images.py"}],
+    }
+    config_digest, config_bytes = _blob(_json(config))
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": MEDIA_MANIFEST,
+        "config": {"mediaType": MEDIA_CONFIG, "digest": config_digest, "size": len(config_bytes)},
+        "layers": [{"mediaType": MEDIA_LAYER, "digest": layer_digest, "size": len(layer)}],
+    }
+    manifest_digest, manifest_bytes = _blob(_json(manifest))
+    index = {
+        "schemaVersion": 2,
+        "mediaType": MEDIA_INDEX,
+        "manifests": [
+            {
+                "mediaType": MEDIA_MANIFEST,
+                "digest": manifest_digest,
+                "size": len(manifest_bytes),
+                "platform": {"architecture": "amd64", "os": "linux"},
+                "annotations": {
+                    "io.containerd.image.name": spec.name,
+                    "org.opencontainers.image.ref.name": spec.name.rsplit(":", 1)[1],
+                },
+            }
+        ],
+    }
+    blobs = {layer_digest: layer, config_digest: config_bytes, manifest_digest: manifest_bytes}
+    return blobs, index
+
+
+def write_oci_tarball(spec: ImageSpec, out: Path) -> Path:
+    """Write `spec` as an OCI image layout tarball at `out` (atomically) and return `out`."""
+    blobs, index = image_blobs(spec)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with tarfile.open(tmp, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        members = {"oci-layout": _json({"imageLayoutVersion": "1.0.0"}), "index.json": _json(index)}
+        members.update({f"blobs/sha256/{d.split(':', 1)[1]}": b for d, b in blobs.items()})
+        tar.addfile(_tarinfo("blobs/", mode=0o755, kind=tarfile.DIRTYPE))
+        tar.addfile(_tarinfo("blobs/sha256/", mode=0o755, kind=tarfile.DIRTYPE))
+        for name in sorted(members):
+            data = members[name]
+            tar.addfile(_tarinfo(name, len(data), 0o644), io.BytesIO(data))
+    tmp.replace(out)
+    return out
+
+
+def ctr_base(address: Path) -> list[str]:
+    return ["ctr", "--address", str(address), "--namespace", "k8s.io"]
+
+
+def import_tarball(address: Path, archive: Path, timeout: float = IMPORT_TIMEOUT) -> None:
+    """`ctr -n k8s.io images import` into the cluster's containerd (unpacked for the CRI's snapshotter)."""
+    cmd = ctr_base(address) + ["images", "import", str(archive)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise ImageError(f"importing {archive} into containerd took over {timeout:.0f}s") from None
+    if done.returncode != 0:
+        raise ImageError(f"importing {archive} failed: {(done.stderr or done.stdout).strip()}")
+
+
+def list_images(address: Path, timeout: float = 60) -> list[str]:
+    cmd = ctr_base(address) + ["images", "ls", "-q"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise ImageError(f"listing images in containerd failed: {done.stderr.strip()}")
+    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+
+
+def missing(address: Path, names: Sequence[str]) -> list[str]:
+    """Which of `names` containerd does not have (nothing is ever pulled: a missing image stays missing)."""
+    have = set(list_images(address))
+    return [name for name in names if name not in have]
