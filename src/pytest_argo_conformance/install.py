@@ -17,7 +17,7 @@ from .stash import SETTINGS_KEY
 from .topologies import Topology
 
 ARTIFACTS_KEY = pytest.StashKey[dict[str, "BuildArtifacts | Exception"]]()
-FAILURES = (argo_install.InstallError, ArgoBuildError, ImageError, ProviderError, WaitTimeout)
+FAILURES = (argo_install.InstallError, ArgoBuildError, ImageError, ProviderError, WaitTimeout, OSError)
 
 
 def install(

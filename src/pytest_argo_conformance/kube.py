@@ -70,3 +70,20 @@ def wait_for(
         if time.monotonic() > deadline:
             raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")
         time.sleep(interval)
+
+
+def namespace_gone(core: client.CoreV1Api, name: str) -> tuple[bool, str]:
+    """A probe for `wait_for`: is namespace `name` gone?"""
+    try:
+        ns = core.read_namespace(name)
+    except ApiException as exc:
+        if exc.status == 404:
+            return True, "gone"
+        raise
+    return False, f"phase {ns.status.phase}"
+
+
+def delete_namespace(core: client.CoreV1Api, name: str, timeout: float) -> None:
+    """Delete a namespace and wait until it is gone (so that a new one of that name can be made)."""
+    delete_quietly(core.delete_namespace, name)
+    wait_for(f"namespace {name} to be deleted", lambda: namespace_gone(core, name), timeout)

@@ -15,6 +15,8 @@ from .versions import version
 
 PROVIDERS = ("auto", "kind", "existing", "local")
 DEFAULT_REPORT_DIR = "argo-conformance-report"
+DEFAULT_CLUSTER_NAME = "argo-conformance"
+PYTEST_KIND_DEFAULT_NAME = "pytest-kind"
 
 
 @dataclass(frozen=True)
@@ -154,11 +156,17 @@ def load(config: pytest.Config) -> Settings:
         user_workflows=_user_workflows(values["argo_workflows"] or []),
         context=values["argo_context"],
         run_label=values["argo_run_label"] or "",
-        cluster_name=config.getoption("cluster_name", None) or "argo-conformance",
+        cluster_name=_cluster_name(config),
         keep_cluster=bool(config.getoption("keep_cluster", False)),
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
         origins=tuple(origins),
     )
+
+
+def _cluster_name(config: pytest.Config) -> str:
+    """pytest-kind's --cluster-name, with our own default instead of pytest-kind's ("pytest-kind")."""
+    name = config.getoption("cluster_name", None)
+    return DEFAULT_CLUSTER_NAME if name in (None, PYTEST_KIND_DEFAULT_NAME) else str(name)
 
 
 def _builds(specs: list[str], baseline_name: str | None, provider: str) -> tuple[ControllerBuild, ...]:

@@ -99,7 +99,7 @@ class Installation:
             resource = dyn.resources.get(api_version=api_version, kind=kind)
             kube.delete_quietly(resource.delete, name=name)
         for ns in self.created_namespaces:
-            kube.wait_for(f"namespace {ns} to be deleted", lambda ns=ns: _gone(core, ns), NAMESPACE_GONE)
+            kube.delete_namespace(core, ns, NAMESPACE_GONE)
         self.api.close()
         self.api = None
 
@@ -176,8 +176,7 @@ def _claim_namespace(core: client.CoreV1Api, name: str, inst: Installation) -> N
             raise InstallError(
                 f"namespace {name} already exists and was not created by argo-conformance; remove it or use another cluster"
             )
-        kube.delete_quietly(core.delete_namespace, name)  # a leftover of an interrupted run
-        kube.wait_for(f"leftover namespace {name} to be deleted", lambda: _gone(core, name), NAMESPACE_GONE)
+        kube.delete_namespace(core, name, NAMESPACE_GONE)  # a leftover of an interrupted run
     core.create_namespace({"metadata": {"name": name, "labels": {kube.OWNED_LABEL: "true"}}})
     inst.created_namespaces.append(name)
 
@@ -191,7 +190,8 @@ def _global_objects(source: Path) -> list[dict[str, Any]]:
 
 
 def _workflow_namespace_objects(namespace: str, build: BuildArtifacts, owned: dict[str, str]) -> list[dict[str, Any]]:
-    role = manifests.load(build.source_dir / "manifests" / "quick-start" / "base" / "executor" / "emissary")
+    role = manifests.load(build.source_dir / "manifests" / "quick-start" / "base" / "executor" / "emissary"
+                          / "executor-role.yaml")
     objects = role + [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": WORKFLOW_SA}},
         {
@@ -282,16 +282,6 @@ def pod_logs(core: client.CoreV1Api, namespace: str, selector: str, tail: int) -
             text = f"(no log: {exc.reason})"
         out.append(f"[{pod.metadata.name}]\n{text}")
     return "\n".join(out) or f"(no pods matching {selector} in {namespace})"
-
-
-def _gone(core: client.CoreV1Api, name: str) -> tuple[bool, str]:
-    try:
-        ns = core.read_namespace(name)
-    except ApiException as exc:
-        if exc.status == 404:
-            return True, "gone"
-        raise
-    return False, f"phase {ns.status.phase}"
 
 
 def dsp_available(api: client.ApiClient) -> bool:

@@ -18,7 +18,7 @@ from .. import kube
 from ..local.images import File, ImageSpec, write_oci_tarball
 from ..providers.base import Provider
 from ..resources import cache_dir
-from ..timeouts import GO_BUILD
+from ..timeouts import GO_BUILD, NAMESPACE_GONE
 from ..versions import version
 from .build import ArgoBuildError, module_dir
 
@@ -75,6 +75,9 @@ def deploy(api: client.ApiClient, image: str) -> None:
     """Namespace, Deployment and Service of the S3 server; waits until it is available."""
     from .install import wait_available
 
+    core = client.CoreV1Api(api)
+    if not kube.namespace_gone(core, NAMESPACE)[0]:  # a leftover (or one still terminating): start afresh
+        kube.delete_namespace(core, NAMESPACE, NAMESPACE_GONE)
     owned = {kube.OWNED_LABEL: "true"}
     labels = {"app": "argo-conformance-s3"}
     objects = [
@@ -116,7 +119,7 @@ def deploy(api: client.ApiClient, image: str) -> None:
 
 
 def remove(api: client.ApiClient) -> None:
-    kube.delete_quietly(client.CoreV1Api(api).delete_namespace, NAMESPACE)
+    kube.delete_namespace(client.CoreV1Api(api), NAMESPACE, NAMESPACE_GONE)
 
 
 def credentials_secret(namespace: str) -> dict[str, object]:

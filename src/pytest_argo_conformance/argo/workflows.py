@@ -7,9 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from kubernetes import client, watch
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import ProtocolError
 
 GROUP, VERSION = "argoproj.io", "v1alpha1"
 TERMINAL = ("Succeeded", "Failed", "Error")
+RETRY_WATCH = (410, 500, 503, 504)
 Workflow = dict[str, Any]
 
 
@@ -76,24 +79,30 @@ def wait(
             field_selector=f"metadata.name={name}",
             timeout_seconds=max(1, int(min(remaining, 60))),
         )
-        for event in stream:
-            wf: Workflow = event["object"]
-            if event["type"] == "DELETED":
-                raise WorkflowWaitError(f"workflow {name} was deleted while waiting for it to {what}", wf)
-            last = wf
-            line = progress_line(wf)
-            if progress and line != last_line:
-                progress(line)
-                last_line = line
-            if until(wf):
-                return wf
-            if fail_fast and phase(wf) in TERMINAL and wf.get("status", {}).get("finishedAt"):
-                message = wf.get("status", {}).get("message", "")
-                raise WorkflowWaitError(
-                    f"workflow {name} finished {phase(wf)} ({message or 'no message'}) and cannot {what} any more", wf
-                )
-            if time.monotonic() > deadline:
-                break
+        try:
+            for event in stream:
+                wf: Workflow = event["object"]
+                if event["type"] == "DELETED":
+                    raise WorkflowWaitError(f"workflow {name} was deleted while waiting for it to {what}", wf)
+                last = wf
+                line = progress_line(wf)
+                if progress and line != last_line:
+                    progress(line)
+                    last_line = line
+                if until(wf):
+                    return wf
+                if fail_fast and phase(wf) in TERMINAL and wf.get("status", {}).get("finishedAt"):
+                    message = wf.get("status", {}).get("message", "")
+                    raise WorkflowWaitError(
+                        f"workflow {name} finished {phase(wf)} ({message or 'no message'}) and cannot {what} any more",
+                        wf,
+                    )
+                if time.monotonic() > deadline:
+                    break
+        except (ApiException, ProtocolError) as exc:  # a watch the server ended (504, 410 Gone...): watch again
+            if isinstance(exc, ApiException) and exc.status not in RETRY_WATCH:
+                raise
+            time.sleep(0.5)
 
 
 def times(wf: Workflow) -> tuple[float, float]:
