@@ -58,7 +58,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         from .user_workflows import discover
 
         found = discover(conf.user_workflows)
-        metafunc.parametrize(USER_WORKFLOW_FIXTURE, found, ids=[w.id for w in found])
+        if found:
+            metafunc.parametrize(USER_WORKFLOW_FIXTURE, found, ids=[w.id for w in found])
+        else:
+            skip = pytest.mark.skip(reason="no workflows of your own given (--argo-workflows PATH_OR_GLOB)")
+            metafunc.parametrize(USER_WORKFLOW_FIXTURE, [pytest.param(None, marks=skip, id="none")])
     targets = [CellTarget(build, BY_ID[tid]) for build in conf.builds for tid in conf.topologies]
     # session scope: pytest groups the tests of one cell together, so each cell is installed once.
     metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")

@@ -17,7 +17,7 @@ from kubernetes import client
 from .argo import workflows as wfapi
 from .argo.install import WORKFLOW_SA, Installation
 from .resources import suites_dir
-from .kube import wait_for
+from .kube import apply, dynamic_client, wait_for
 from .timeouts import WORKFLOW_DEFAULT
 from .versions import pinned
 
@@ -62,8 +62,12 @@ class WorkflowRunner:
         return self.wait_phase(self.submit(manifest), "Succeeded", timeout)
 
     def create_template(self, manifest: Workflow) -> str:
-        created = wfapi.create(self.api, self.namespace, manifest, plural="workflowtemplates")
-        return str(created["metadata"]["name"])
+        """Create or update (server-side apply) a WorkflowTemplate in this namespace."""
+        body = copy.deepcopy(manifest)
+        body["metadata"]["namespace"] = self.namespace
+        body["spec"].setdefault("serviceAccountName", WORKFLOW_SA)
+        apply(dynamic_client(self.api), [body])
+        return str(body["metadata"]["name"])
 
     def create_cron(self, manifest: Workflow) -> str:
         body = copy.deepcopy(manifest)
@@ -100,8 +104,15 @@ class WorkflowRunner:
         wait_for(f"CronWorkflow {cron} to start {count} runs", probe, timeout)
         return sorted(started)
 
-    def finished_cron_runs(self, cron: str) -> list[dict[str, str]]:
-        return [{"name": w["metadata"]["name"], "phase": wfapi.phase(w)} for w in self.cron_runs(cron)]
+    def wait_cron_history(self, cron: str, succeeded_at_most: int, timeout: float) -> None:
+        """Wait until the CronWorkflow keeps no more than `succeeded_at_most` succeeded runs."""
+
+        def probe() -> tuple[bool, str]:
+            runs = [(w["metadata"]["name"], wfapi.phase(w)) for w in self.cron_runs(cron)]
+            succeeded = [name for name, phase in runs if phase == "Succeeded"]
+            return len(succeeded) <= succeeded_at_most, f"kept {runs}"
+
+        wait_for(f"CronWorkflow {cron} to keep at most {succeeded_at_most} succeeded run(s)", probe, timeout)
 
     def wait_deleted(self, name: str, timeout: float) -> None:
         def probe() -> tuple[bool, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -113,11 +114,10 @@ def footprint(inst: Installation) -> dict[str, float]:
 
 
 def _summary(api: client.ApiClient, node: str) -> dict[str, Any]:
-    data, _, _ = api.call_api(
-        f"/api/v1/nodes/{node}/proxy/stats/summary", "GET", response_type="object", auth_settings=["BearerToken"],
-        _return_http_data_only=False, _preload_content=True,
-    )
-    return data  # type: ignore[no-any-return]
+    """The kubelet's summary API (CPU and memory per container), through the API server's node proxy."""
+    response = client.CoreV1Api(api).connect_get_node_proxy_with_path(node, "stats/summary", _preload_content=False)
+    data: dict[str, Any] = json.loads(response.data)
+    return data
 
 
 def _millicores(quantity: str) -> float:

@@ -49,7 +49,8 @@ def _load(source: Path, plural: str) -> dict[str, Any] | None:
     path = source / "manifests" / "base" / "crds" / "full" / f"argoproj.io_{plural}.yaml"
     if not path.is_file():
         return None
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the full CRDs are large: use libyaml when present
+    loaded: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     return loaded
 
 

@@ -86,6 +86,10 @@ def argv(layout: Layout, artifacts: Artifacts, name: str) -> list[str]:
             "--requestheader-group-headers=X-Remote-Group",
             "--requestheader-username-headers=X-Remote-User",
             "--enable-aggregator-routing=true",  # webhooks and APIServices reached by endpoint, not ClusterIP
+            # etcd 3.4 (Debian) has no watch progress notifications, which watch-list streams need: with the gate
+            # on, client-go informers (Argo's, Kueue's) get their streams ended at once and relist with backoff.
+            # Off, the server refuses watch-list requests and clients fall back to LIST + WATCH at once.
+            "--feature-gates=WatchList=false",
             "--profiling=false",
         ]
     if name == "kube-controller-manager":
