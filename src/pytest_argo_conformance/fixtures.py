@@ -133,8 +133,11 @@ class _Recorder:
 
 
 @pytest.fixture
-def argo_workflows(request: pytest.FixtureRequest, argo: Any) -> Any:
-    """Submit and wait for workflows in this cell; a failing test's report carries their diagnostics."""
+def argo_workflows(request: pytest.FixtureRequest, argo: Any) -> Iterator[Any]:
+    """Submit and wait for workflows in this cell; a failing test's report carries their diagnostics.
+
+    After the test, the summed run time of its finished workflows becomes the cell's `workflows.seconds` figure
+    (bench/harness_overhead.py compares it with the suite's wall time)."""
     from .runner import WorkflowRunner
 
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
@@ -144,4 +147,7 @@ def argo_workflows(request: pytest.FixtureRequest, argo: Any) -> Any:
         if reporter is not None and verbose:
             reporter.write_line(f"    {line}")
 
-    return WorkflowRunner(argo, progress)
+    runner = WorkflowRunner(argo, progress)
+    yield runner
+    if argo.api is not None:
+        request.node.user_properties.append((PROP_FIGURE_PREFIX + "workflows.seconds", runner.finished_seconds()))

@@ -33,6 +33,7 @@ class WorkflowRunner:
         self.progress = progress
         self.submitted: list[str] = []
         self.labels: dict[str, str] = {}  # added to every workflow submitted (e.g. a controller instance id)
+        self.durations: dict[str, float] = {}  # finished workflows' own run time, seconds
 
     def load(self, name: str) -> Workflow:
         """A manifest from suites/manifests/workflows/<name>.yaml, with short image names pinned."""
@@ -51,7 +52,14 @@ class WorkflowRunner:
 
     def wait(self, name: str, until: Callable[[Workflow], bool], what: str, timeout: float = WORKFLOW_DEFAULT,
              fail_fast: bool = True) -> Workflow:
-        return wfapi.wait(self.api, self.namespace, name, until, what, timeout, self.progress, fail_fast)
+        wf = wfapi.wait(self.api, self.namespace, name, until, what, timeout, self.progress, fail_fast)
+        self._note_duration(wf)
+        return wf
+
+    def _note_duration(self, wf: Workflow) -> None:
+        if wf.get("status", {}).get("finishedAt"):
+            started, finished = wfapi.times(wf)
+            self.durations[wf["metadata"]["name"]] = finished - started
 
     def wait_phase(self, name: str, phase: str, timeout: float = WORKFLOW_DEFAULT) -> Workflow:
         return self.wait(name, lambda wf: wfapi.phase(wf) == phase, f"reach phase {phase}", timeout,
@@ -142,6 +150,16 @@ class WorkflowRunner:
     def resume(self, name: str) -> None:
         with self.rest() as rest:
             rest.resume(self.namespace, name)
+
+    def finished_seconds(self) -> float:
+        """Summed startedAt..finishedAt of the finished workflows this runner submitted (their own run time)."""
+        for name in self.submitted:
+            if name not in self.durations:
+                try:
+                    self._note_duration(self.get(name))
+                except client.exceptions.ApiException:
+                    continue
+        return round(sum(self.durations.values()), 1)
 
     def pods(self, name: str) -> list[client.V1Pod]:
         return wfapi.pods_of(self.api, self.namespace, name)
