@@ -1,0 +1,103 @@
+"""`--argo-workflows`: the user's own Workflow manifests become checks (discovery, ids, opt-out, missing images)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_argo_conformance.resources import suites_dir
+from standins import STANDIN_CONFTEST, read_log, standin_session
+
+# The real suite file, run against stand-ins; the stand-in runner records what it was asked to run.
+SUITE = (suites_dir() / "test_your_workflows.py").read_text()
+RUNNER = """
+
+class StandinRunner:
+    def run(self, manifest, timeout):
+        log("run", manifest["metadata"]["generateName"], manifest["spec"]["templates"][0]["container"]["image"])
+
+
+@pytest.fixture
+def argo_workflows(argo):
+    return StandinRunner()
+"""
+HELLO = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: hello-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container: {image: busybox, command: [echo, hi]}
+"""
+OPTED_OUT = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: big-
+  labels: {argo-conformance/skip: needs-a-gpu}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      script: {image: example.com/private/tool:1.0, command: [sh], source: "true"}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: not-a-workflow}
+"""
+
+
+@pytest.fixture
+def workflows_dir(pytester: pytest.Pytester) -> str:
+    pytester.makeconftest(STANDIN_CONFTEST + RUNNER)
+    pytester.makepyfile(test_byo=SUITE)
+    wf = pytester.mkdir("workflows")
+    (wf / "hello.yaml").write_text(HELLO)
+    (wf / "opted-out.yml").write_text(OPTED_OUT)
+    return str(wf)
+
+
+def test_each_workflow_manifest_is_a_check(pytester: pytest.Pytester, workflows_dir: str) -> None:
+    result = pytester.runpytest("--collect-only", "-q", f"--argo-workflows={workflows_dir}",
+                                "--argo-topology=upstream-global")
+    result.stdout.fnmatch_lines([
+        "test_byo.py::test_your_workflow_succeeds[[]hello-upstream-upstream-global[]]",
+        "test_byo.py::test_your_workflow_succeeds[[]opted-out-upstream-upstream-global[]]",
+        "2 tests collected*",
+    ])
+
+
+def test_opt_out_label_and_image_names(pytester: pytest.Pytester, workflows_dir: str) -> None:
+    result = pytester.runpytest(f"--argo-workflows={workflows_dir}/*.y*ml", "--argo-topology=upstream-global", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*labelled argo-conformance/skip=needs-a-gpu*"])
+    assert "run hello- docker.io/library/busybox:1.35.0" in read_log(pytester.path / "standin.log")
+
+
+def test_missing_images_are_a_skip_not_a_pull(pytester: pytest.Pytester, workflows_dir: str) -> None:
+    pytester.makeconftest(
+        (pytester.path / "conftest.py").read_text().replace(
+            "    def down(self):", "    def missing_images(self, names):\n        return list(names)\n\n    def down(self):"
+        )
+    )
+    result = pytester.runpytest(f"--argo-workflows={workflows_dir}/hello.yaml", "--argo-topology=upstream-global", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*images not available to the standin cluster (never pulled): "
+                                 "docker.io/library/busybox:1.35.0*"])
+    assert not [line for line in read_log(pytester.path / "standin.log") if line.startswith("run")]
+
+
+def test_a_path_that_matches_nothing_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest("--argo-workflows=/nowhere/*.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --argo-workflows '/nowhere/*.yaml': no such file, directory or glob match"])
+
+
+def test_without_the_option_the_check_is_skipped_with_a_reason(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(STANDIN_CONFTEST + RUNNER)
+    pytester.makepyfile(test_byo=SUITE)
+    result = pytester.runpytest("--argo-topology=upstream-global", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*no workflows of your own given (--argo-workflows PATH_OR_GLOB)*"])
