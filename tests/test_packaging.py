@@ -1,0 +1,44 @@
+"""An installed wheel carries the suites and cluster definitions and runs them (not only a source checkout)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp)],
+                   check=True, timeout=300)
+    (wheel,) = tmp.glob("pytest_argo_conformance-*.whl")
+    env = tmp / "venv"
+    # System site-packages give the dependencies; the wheel installed in the venv shadows the editable checkout.
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(env)], check=True, timeout=120)
+    subprocess.run([str(env / "bin" / "pip"), "install", "--no-deps", "-q", str(wheel)], check=True, timeout=300)
+    return env
+
+
+def test_installed_wheel_runs_its_packaged_suites(venv: Path) -> None:
+    done = subprocess.run(
+        [str(venv / "bin" / "argo-conformance"), "run", "--collect-only", "-q", "--argo-topology=upstream-global",
+         "-p", "no:cacheprovider"],
+        capture_output=True, text=True, timeout=120, cwd=venv,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if "::" in line]
+    assert any("test_controllers.py::test_smoke_workflow_succeeds[upstream-upstream-global]" in line for line in lines)
+    assert all("site-packages/pytest_argo_conformance/_data/suites" in line for line in lines), lines[:3]
+
+
+def test_installed_wheel_reads_its_own_cluster_definitions(venv: Path) -> None:
+    code = "from pytest_argo_conformance import resources, versions; print(resources.clusters_dir()); print(versions.version('kubernetes'))"
+    done = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=venv)
+    clusters, kubernetes = done.stdout.split()
+    assert clusters.endswith("site-packages/pytest_argo_conformance/_data/clusters") and kubernetes.startswith("v1.")
