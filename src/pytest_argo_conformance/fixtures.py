@@ -34,7 +34,11 @@ def argo_cluster(request: pytest.FixtureRequest, argo_provider: Provider) -> Ite
     try:
         info = argo_provider.up()
     except ProviderError as exc:
-        raise pytest.fail(f"cluster ({argo_provider.name}): {exc}", pytrace=False) from None
+        failure = f"cluster ({argo_provider.name}): {exc}"
+    else:
+        failure = ""
+    if failure:  # outside the except block, so the report shows the one line, not a chained traceback
+        pytest.fail(failure, pytrace=False)
     request.config.stash[CLUSTER_KEY] = info
     yield info
     try:

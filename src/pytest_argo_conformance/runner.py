@@ -7,7 +7,8 @@ controller log tail, events and failing pod logs (see `diagnostics.py`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,17 +136,14 @@ class WorkflowRunner:
         wait_for(f"workflow {name} to be garbage-collected", probe, timeout)
         self.submitted.remove(name)  # nothing left to diagnose
 
-    def rest(self) -> Any:
-        """An Argo Server REST client with this namespace's least-privilege token (a context manager)."""
-        from contextlib import ExitStack
-
+    @contextmanager
+    def rest(self) -> Iterator[Any]:
+        """An Argo Server REST client with this namespace's least-privilege token, for the block's duration."""
         from .argo.rest import ArgoRest
         from .argo.server import base_url, client_token
 
-        stack = ExitStack()
-        url = stack.enter_context(base_url(self.installation))
-        rest = stack.enter_context(ArgoRest(url, client_token(self.installation)))
-        return _Closing(rest, stack)
+        with base_url(self.installation) as url, ArgoRest(url, client_token(self.installation)) as rest:
+            yield rest
 
     def resume(self, name: str) -> None:
         with self.rest() as rest:
@@ -166,19 +164,6 @@ class WorkflowRunner:
 
     def get(self, name: str) -> Workflow:
         return wfapi.get(self.api, self.namespace, name)
-
-
-class _Closing:
-    """Use a REST client in a with-block and close the port-forward (if any) after it."""
-
-    def __init__(self, rest: Any, stack: Any) -> None:
-        self.rest, self.stack = rest, stack
-
-    def __enter__(self) -> Any:
-        return self.rest
-
-    def __exit__(self, *exc: object) -> None:
-        self.stack.close()
 
 
 def load_manifest(path: Path) -> Workflow:

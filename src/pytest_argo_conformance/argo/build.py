@@ -75,11 +75,7 @@ def build_binaries(build: ControllerBuild, log: Callable[[str], None] = print) -
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        src = staging / "src"
-        shutil.copytree(_source_tree(build), src, ignore=IGNORE, symlinks=True)
-        for path in src.rglob("*"):
-            if not path.is_symlink():
-                path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
+        src = writable_copy(_source_tree(build), staging / "src")
         if build.source is Source.PATCHED:
             _apply_patch(build, src)
         _restore_signal_linux(src, log)
@@ -126,6 +122,28 @@ def _restore_signal_linux(src: Path, log: Callable[[str], None]) -> None:
         log(f"note: {linux.relative_to(src)} is missing from the source; using signal_darwin.go (same POSIX calls)")
 
 
+def writable_copy(source: Path, dest: Path) -> Path:
+    """Copy a source tree (the module cache is read-only) so that it can be patched and built in place."""
+    shutil.copytree(source, dest, ignore=IGNORE, symlinks=True)
+    for path in dest.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+    return dest
+
+
+def go_build(what: str, src: Path, out: str, packages: list[str], ldflags: str = "-s -w") -> None:
+    """One static, reproducible `go build` in `src` with the module's own go.mod; `out` is a file or a dir/."""
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
+    cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, *packages]
+    try:
+        done = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True, timeout=GO_BUILD, check=False)
+    except subprocess.TimeoutExpired:
+        raise ArgoBuildError(f"{what}: go build did not finish in {GO_BUILD}s") from None
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise ArgoBuildError(f"{what}: go build failed:\n{tail}")
+
+
 def _go_build(build: ControllerBuild, src: Path, out: Path, version: str) -> None:
     pkg = _module_path(src)
     ldflags = " ".join(
@@ -138,16 +156,7 @@ def _go_build(build: ControllerBuild, src: Path, out: Path, version: str) -> Non
         ]
     )
     out.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
-    cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(out) + "/"]
-    cmd += [f"./cmd/{name}" for name in COMMANDS]
-    try:
-        done = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True, timeout=GO_BUILD, check=False)
-    except subprocess.TimeoutExpired:
-        raise ArgoBuildError(f"build {build.name}: go build did not finish in {GO_BUILD}s") from None
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-        raise ArgoBuildError(f"build {build.name}: go build failed:\n{tail}")
+    go_build(f"build {build.name}", src, str(out) + "/", [f"./cmd/{name}" for name in COMMANDS], ldflags)
 
 
 def _module_path(src: Path) -> str:

@@ -6,9 +6,7 @@ clusters/local/versions.yaml is used. The bucket and credentials are fixed: the 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import yaml
@@ -18,9 +16,9 @@ from .. import kube
 from ..local.images import File, ImageSpec, write_oci_tarball
 from ..providers.base import Provider
 from ..resources import cache_dir
-from ..timeouts import GO_BUILD, NAMESPACE_GONE
+from ..timeouts import NAMESPACE_GONE
 from ..versions import version
-from .build import ArgoBuildError, module_dir
+from .build import go_build, module_dir, writable_copy
 
 NAMESPACE = "argo-conformance-s3"
 SERVICE = "s3"
@@ -59,15 +57,9 @@ def image_for(provider: Provider) -> str:
 def _build(root: Path, release: str) -> Path:
     src = root / "src"
     shutil.rmtree(src, ignore_errors=True)
-    shutil.copytree(module_dir(MODULE, release, "gofakes3"), src)
-    for path in src.rglob("*"):
-        path.chmod(path.stat().st_mode | 0o200)
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
+    writable_copy(module_dir(MODULE, release, "gofakes3"), src)
     out = root / "gofakes3"
-    done = subprocess.run(["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(out), "./cmd/gofakes3"],
-                          cwd=src, env=env, capture_output=True, text=True, timeout=GO_BUILD, check=False)
-    if done.returncode != 0:
-        raise ArgoBuildError(f"gofakes3 {release}: go build failed: {done.stderr.strip()[-800:]}")
+    go_build(f"gofakes3 {release}", src, str(out), ["./cmd/gofakes3"])
     return out
 
 

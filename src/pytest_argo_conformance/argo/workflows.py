@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -105,13 +106,15 @@ def wait(
             time.sleep(0.5)
 
 
+def timestamp(text: str) -> float:
+    """An RFC 3339 time of the Kubernetes API (`2026-11-24T21:08:00Z`) in epoch seconds."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
 def times(wf: Workflow) -> tuple[float, float]:
     """(startedAt, finishedAt) of a finished workflow, in epoch seconds."""
-    from datetime import datetime
-
     status = wf.get("status", {})
-    parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # noqa: E731
-    return parse(status["startedAt"]), parse(status["finishedAt"])
+    return timestamp(status["startedAt"]), timestamp(status["finishedAt"])
 
 
 def node_tree(wf: Workflow) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
+
+from ..argo.workflows import timestamp
 
 Workflow = dict[str, Any]
 Node = dict[str, Any]
@@ -52,16 +53,12 @@ def leaf_inputs(wf: Workflow) -> list[str]:
             if n.get("type") == "Pod" and n.get("templateName") == "leaf"]
 
 
-def _time(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
 def peak_concurrency(wf: Workflow) -> int:
     """Most pods running at once, from the pod nodes' start and finish times (half-open intervals)."""
     events: list[tuple[float, int]] = []
     for n in pod_nodes(wf):
         if n.get("startedAt") and n.get("finishedAt"):
-            events += [(_time(n["startedAt"]), 1), (_time(n["finishedAt"]), -1)]
+            events += [(timestamp(n["startedAt"]), 1), (timestamp(n["finishedAt"]), -1)]
     peak = running = 0
     for _, delta in sorted(events):  # at equal times the -1 sorts first: a finish frees the slot
         running += delta
