@@ -10,7 +10,7 @@ import pytest
 from .cells import PROP_FIGURE_PREFIX, PROP_NOTE, PROP_VERSION_PREFIX, CellTarget
 from .providers.base import ClusterInfo, Provider, ProviderError
 from .settings import Settings
-from .stash import CLUSTER_KEY, SETTINGS_KEY
+from .stash import BEHAVIOUR_KEY, CLUSTER_KEY, SETTINGS_KEY
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +134,27 @@ class _Recorder:
 
     def note(self, text: str) -> None:
         self._item.user_properties.append((PROP_NOTE, text))
+
+
+@pytest.fixture
+def argo_behaviour(request: pytest.FixtureRequest, argo_cell: CellTarget) -> Any:
+    """`baseline = argo_behaviour(observed)` records what the controller did (a note in the matrix) and returns
+    what the baseline build did in the same check and topology earlier in this session (None: not seen; the
+    baseline build itself gets None). A check asserts `baseline is None or observed == baseline`."""
+    seen = request.config.stash.setdefault(BEHAVIOUR_KEY, {})
+    key = (argo_cell.topology.id, getattr(request.node, "originalname", request.node.name))
+
+    def record(observed: str) -> str | None:
+        request.node.user_properties.append((PROP_NOTE, f"behaviour: {observed}"))
+        if argo_cell.build.baseline:
+            seen[key] = observed
+            return None
+        baseline = seen.get(key)
+        if baseline is None:
+            request.node.user_properties.append((PROP_NOTE, "the baseline build's behaviour was not seen in this session"))
+        return baseline
+
+    return record
 
 
 @pytest.fixture

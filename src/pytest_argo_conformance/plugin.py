@@ -11,6 +11,7 @@ from .topologies import BY_ID
 
 CELL_FIXTURE = "argo_cell"
 USER_WORKFLOW_FIXTURE = "argo_user_workflow"
+KUEUE_FIXTURE = "argo_kueue"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,9 +25,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings.load(config)
     config.addinivalue_line("markers", "argo_capability(name): the check needs a cluster capability (GPU, DSP, ...)")
-    from . import defaults, fixtures
+    from . import defaults, fixtures, scenario_fixtures
 
     config.pluginmanager.register(fixtures, "argo-conformance-fixtures")
+    config.pluginmanager.register(scenario_fixtures, "argo-conformance-scenario-fixtures")
     config.pluginmanager.register(defaults, "argo-conformance-defaults")
     if not hasattr(config, "workerinput"):  # the matrix is gathered on the xdist controller only
         from .recorder import MatrixRecorder
@@ -66,6 +68,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     targets = [CellTarget(build, BY_ID[tid]) for build in conf.builds for tid in conf.topologies]
     # session scope: pytest groups the tests of one cell together, so each cell is installed once.
     metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")
+    if KUEUE_FIXTURE in metafunc.fixturenames:
+        releases = conf.kueue_versions
+        metafunc.parametrize(KUEUE_FIXTURE, releases, ids=[f"kueue-{r}" for r in releases], indirect=True,
+                             scope="session")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -96,6 +102,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if not isinstance(target, CellTarget):
             continue
         check = getattr(item, "originalname", item.name)
+        kueue = callspec.params.get(KUEUE_FIXTURE) if callspec else None
+        if kueue and len(item.config.stash[SETTINGS_KEY].kueue_versions) > 1:  # the Kueue version axis
+            check = f"{check}[kueue {kueue}]"
         suite = cells.suite_name(item.module.__name__ if item.module else "")  # type: ignore[attr-defined]
         item.user_properties.extend(
             [

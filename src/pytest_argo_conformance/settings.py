@@ -71,6 +71,13 @@ OPTIONS = (
         multiple=True,
         metavar="PATH_OR_GLOB",
     ),
+    Option(
+        "--argo-kueue",
+        "Kueue version(s) the Kueue checks install, comma-separated or repeated (default: the pinned one); "
+        "with several, each check runs once per version",
+        multiple=True,
+        metavar="VERSION[,VERSION]",
+    ),
     Option("--argo-report-dir", f"where the matrix is written (default: ./{DEFAULT_REPORT_DIR})", metavar="DIR"),
     Option("--argo-context", "kubeconfig context for the existing provider (default: current)", metavar="NAME"),
     Option("--argo-run-label", "label of this run in the matrix, e.g. the CI job name", metavar="TEXT"),
@@ -84,6 +91,7 @@ class Settings:
     topologies: tuple[str, ...]
     report_dir: Path
     user_workflows: tuple[Path, ...]
+    kueue_versions: tuple[str, ...]
     context: str | None
     run_label: str
     cluster_name: str
@@ -154,6 +162,7 @@ def load(config: pytest.Config) -> Settings:
         topologies=topologies,
         report_dir=Path(values["argo_report_dir"] or DEFAULT_REPORT_DIR),
         user_workflows=_user_workflows(values["argo_workflows"] or []),
+        kueue_versions=_kueue_versions(values["argo_kueue"] or []),
         context=values["argo_context"],
         run_label=values["argo_run_label"] or "",
         cluster_name=_cluster_name(config),
@@ -238,3 +247,18 @@ def _user_workflows(specs: list[str]) -> tuple[Path, ...]:
             files = sorted(match.rglob("*.y*ml")) if match.is_dir() else [match]
             found += [f for f in files if f.suffix in (".yaml", ".yml") and f not in found]
     return tuple(found)
+
+
+def _kueue_versions(specs: list[str]) -> tuple[str, ...]:
+    import re
+
+    chosen: list[str] = []
+    for spec in specs:
+        for release in filter(None, (part.strip() for part in spec.split(","))):
+            if not re.fullmatch(r"v\d+\.\d+\.\d+", release):
+                raise pytest.UsageError(
+                    f"--argo-kueue {release!r}: give a Kueue release version such as {version('kueue')}"
+                )
+            if release not in chosen:
+                chosen.append(release)
+    return tuple(chosen) or (version("kueue"),)

@@ -12,3 +12,4 @@ if TYPE_CHECKING:
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 CLUSTER_KEY = pytest.StashKey["ClusterInfo"]()
+BEHAVIOUR_KEY = pytest.StashKey[dict[tuple[str, str], str]]()  # (topology, check) -> the baseline build's behaviour

@@ -13,3 +13,5 @@ WORKFLOW_DEFAULT = 180  # a check's workflow reaches the awaited condition
 PORT_FORWARD = 30  # kubectl port-forward starts listening
 TOKEN_SECONDS = 600  # lifetime of the REST client's service account token
 REST_REQUEST = 30  # one Argo Server REST call
+KUEUE_ADMISSION = 120  # Kueue admits a Workload (or a ClusterQueue becomes active)
+KUEUE_QUEUED = 180  # a check's workflows finish while Kueue queues their pods one after another

@@ -1,0 +1,128 @@
+"""Fixtures of the Kueue and GPU scenarios: Kueue installed once per session (per Kueue version), queues per
+check, and the cluster's GPU capacity (real, or faked on the provider's nodes)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from .cells import PROP_NOTE, PROP_VERSION_PREFIX
+from .providers.base import ClusterInfo, Provider
+
+
+
+@pytest.fixture(scope="session")
+def argo_kueue(request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo) -> Iterator[Any]:
+    """Kueue installed in the cluster (the version is a parameter: `--argo-kueue`); removed after the session."""
+    from .argo.build import ArgoBuildError
+    from .install import _progress
+    from .kube import WaitTimeout, api_client
+    from .kueue import build
+    from .kueue.install import KueueInstallError, install
+    from .kueue.manifests import KueueManifestError
+    from .local.images import ImageError
+    from .providers.base import ProviderError
+    from .versions import version
+
+    release = str(getattr(request, "param", None) or version("kueue"))
+    api = api_client(argo_cluster)
+    failure = ""
+    try:
+        image = build.image_for(argo_provider, release, log=_progress(request.config))
+        inst = install(api, release, image, build.source_dir(release))
+    except (ArgoBuildError, ImageError, ProviderError, KueueInstallError, KueueManifestError, WaitTimeout,
+            OSError) as exc:
+        failure = f"Kueue {release} did not install: {exc}"
+    if failure:
+        api.close()
+        pytest.fail(failure, pytrace=False)
+    yield inst
+    try:
+        inst.uninstall()
+    except Exception as exc:
+        request.node.warn(pytest.PytestWarning(f"removing Kueue {release} failed: {exc}"))
+
+
+@pytest.fixture
+def kueue_queues(request: pytest.FixtureRequest, argo: Any, argo_kueue: Any) -> Iterator[Callable[..., Any]]:
+    """`kueue_queues(Quota(cpu="1"), preemption=False)` makes a ResourceFlavor, ClusterQueue and LocalQueue for
+    the cell's namespace and lets Kueue manage it; afterwards the check's workflows, pods and queues are removed."""
+    from .kueue.install import release_pods
+    from .kueue.manifests import ENABLED_LABEL
+    from .kueue.queues import Quota, Queues
+
+    request.node.user_properties.append((PROP_VERSION_PREFIX + "kueue", argo_kueue.release))
+    core = argo.core()
+    namespace = argo.namespace
+    made: list[Queues] = []
+    core.patch_namespace(namespace, {"metadata": {"labels": {ENABLED_LABEL: "enabled"}}})
+
+    def make(quota: Quota | None = None, preemption: bool = False) -> Queues:
+        queues = Queues(argo.api, namespace, f"acf-{uuid.uuid4().hex[:8]}", quota or Quota())
+        made.append(queues)
+        queues.create(preemption)
+        return queues
+
+    yield make
+    _delete_workflows(argo)
+    release_pods(core, namespace)
+    for queues in made:
+        queues.delete()
+    core.patch_namespace(namespace, {"metadata": {"labels": {ENABLED_LABEL: None}}})
+
+
+def _delete_workflows(argo: Any) -> None:
+    """The check's workflows and their pods go now, so that none holds quota (or a finalizer) in the next check."""
+    from kubernetes import client
+
+    from .argo import workflows as wfapi
+
+    custom = client.CustomObjectsApi(argo.api)
+    custom.delete_collection_namespaced_custom_object(wfapi.GROUP, wfapi.VERSION, argo.namespace, "workflows")
+    argo.core().delete_collection_namespaced_pod(argo.namespace, label_selector="workflows.argoproj.io/workflow",
+                                                 grace_period_seconds=0)
+
+
+@pytest.fixture(scope="session")
+def argo_gpu_capacity(request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo) -> Iterator[Any]:
+    """The cluster's GPUs: real ones when a device plugin advertises them; otherwise fake ones on the local and
+    kind providers (removed after the session); on an existing cluster without GPUs the GPU checks are skipped."""
+    from kubernetes import client
+
+    from . import gpus
+    from .kube import api_client
+
+    api = api_client(argo_cluster)
+    core = client.CoreV1Api(api)
+    real = gpus.real_gpus(core)
+    if real.total or argo_provider.name == "existing":
+        yield real
+        api.close()
+        return
+    nodes = gpus.fake_gpu_candidates(core)
+    fake = gpus.GpuNodes({node: gpus.FAKE_PER_NODE for node in nodes}, fake=True)
+    try:
+        for node in nodes:
+            gpus.advertise(core, node, gpus.FAKE_PER_NODE)
+        yield fake
+    finally:
+        for node in nodes:
+            gpus.withdraw(core, node)
+        api.close()
+
+
+@pytest.fixture
+def gpu_nodes(request: pytest.FixtureRequest, argo: Any, argo_gpu_capacity: Any) -> Any:
+    """The GPU nodes for one check (fake capacity re-applied if a kubelet dropped it); skips without GPUs."""
+    from . import gpus
+
+    if not argo_gpu_capacity.total:
+        pytest.skip("no GPU capacity: no node advertises nvidia.com/gpu (install the NVIDIA device plugin), "
+                    "and fake GPUs are only added on the local and kind providers")
+    redone = gpus.ensure(argo.core(), argo_gpu_capacity)
+    if redone:
+        request.node.user_properties.append((PROP_NOTE, f"fake GPUs re-advertised on {', '.join(redone)}"))
+    return argo_gpu_capacity

@@ -1,0 +1,180 @@
+"""Kueue admission gating of workflows through Kueue's plain-pod integration.
+
+The queue label (`kueue.x-k8s.io/queue-name`) in `spec.podMetadata` queues the whole workflow, in a template's
+`metadata` one step; Kueue's webhook gates each such pod (`kueue.x-k8s.io/admission`), makes it a Workload, and
+removes the gate when the Workload is admitted. Every check watches the pods (`PodWatch`) and reads the order of
+events from there; the admission latency (pod created -> gate removed) becomes the cell's figure.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance import kube
+from pytest_argo_conformance.checks.kueue import (
+    for_queue, gating_problems, latencies, step, stopped_attempt, unqueued,
+)
+from pytest_argo_conformance.kueue.queues import ADMISSION_GATE, Quota, admitted, describe_workload, finished
+from pytest_argo_conformance.podwatch import PodWatch
+from pytest_argo_conformance.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
+
+
+def record_latency(argo_record: Any, pods: list[Any]) -> None:
+    seconds = latencies(pods)
+    if seconds:
+        argo_record.figure("kueue.admission_latency_seconds", round(statistics.median(seconds), 3))
+        argo_record.figure("kueue.admission_latency_max_seconds", round(max(seconds), 3))
+
+
+def test_kueue_gates_labelled_workflow(argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any) -> None:
+    queues = kueue_queues(Quota())
+    manifest = argo_workflows.load("kueue-steps")
+    with PodWatch(argo.core(), argo.namespace) as pods:
+        labelled = argo_workflows.submit(for_queue(manifest, queues.local_queue))
+        plain = argo_workflows.submit(unqueued(manifest))
+        argo_workflows.wait_phase(labelled, "Succeeded", KUEUE_QUEUED)
+        argo_workflows.wait_phase(plain, "Succeeded", KUEUE_QUEUED)
+    queued_pods, plain_pods = pods.of_workflow(labelled), pods.of_workflow(plain)
+    assert len(queued_pods) == 2, f"expected 2 pods of {labelled}, saw {[p.name for p in queued_pods]}"
+    assert not gating_problems(queued_pods), gating_problems(queued_pods)
+    for pod in queued_pods:
+        workload = queues.workload_of(pod.uid)
+        assert workload is not None, f"no Workload for {pod.node_name}"
+        assert admitted(workload) or finished(workload), describe_workload(workload)
+    assert not any(p.gates_at_creation for p in plain_pods), [(p.name, p.gates_at_creation) for p in plain_pods]
+    assert not any(queues.workload_of(p.uid) for p in plain_pods), "Kueue made Workloads of the unlabelled workflow"
+    record_latency(argo_record, queued_pods)
+
+
+def test_kueue_quota_queues_second_workflow(argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any) -> None:
+    queues = kueue_queues(Quota(cpu="1"))  # each workflow's pod asks for 600m: one at a time
+    manifest = for_queue(argo_workflows.load("kueue-hold"), queues.local_queue)
+    with PodWatch(argo.core(), argo.namespace) as pods:
+        first = argo_workflows.submit(manifest)
+        kube.wait_for(f"{first}'s pod to run", lambda: _running(pods.of_workflow(first)), KUEUE_ADMISSION)
+        second = argo_workflows.submit(manifest)
+        kube.wait_for(f"{second}'s Workload to be pending while {first} holds the quota",
+                      lambda: _pending(queues, pods.of_workflow(second)), KUEUE_ADMISSION)
+        argo_workflows.wait_phase(first, "Succeeded", KUEUE_QUEUED)
+        argo_workflows.wait_phase(second, "Succeeded", KUEUE_QUEUED)
+    (held,), (waited,) = pods.of_workflow(first), pods.of_workflow(second)
+    assert waited.gated_at_creation(ADMISSION_GATE) and waited.ungated is not None
+    assert held.finished is not None and waited.ungated >= held.finished, (
+        f"{second}'s pod was admitted {waited.ungated - (held.finished or 0):+.1f}s after {first}'s pod finished: "
+        "the quota let both run at once")
+    argo_record.figure("kueue.queued_seconds", round(waited.ungated - waited.created, 3))
+    record_latency(argo_record, [held])
+
+
+def test_kueue_per_template_queue(argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any) -> None:
+    queues = kueue_queues(Quota())
+    with PodWatch(argo.core(), argo.namespace) as pods:
+        name = argo_workflows.run(for_queue(argo_workflows.load("kueue-per-template"), queues.local_queue),
+                                  timeout=KUEUE_QUEUED)["metadata"]["name"]
+    mine = pods.of_workflow(name)
+    queued, free = step(mine, "queued"), step(mine, "free")
+    assert not gating_problems([queued]), gating_problems([queued])
+    assert not free.gates_at_creation, f"the unlabelled template's pod was gated: {free.gates_at_creation}"
+    assert queues.workload_of(free.uid) is None, "Kueue made a Workload of the unlabelled template's pod"
+    record_latency(argo_record, [queued])
+
+
+def test_kueue_story1_cpu_runs_while_gpu_quota_exhausted(
+    argo: Any, argo_workflows: Any, kueue_queues: Any, gpu_nodes: Any, argo_record: Any
+) -> None:
+    queues = kueue_queues(Quota(gpu=1))
+    with PodWatch(argo.core(), argo.namespace) as pods:
+        holder = argo_workflows.submit(for_queue(argo_workflows.load("kueue-gpu-hold"), queues.local_queue))
+        kube.wait_for(f"{holder}'s GPU pod to run", lambda: _running(pods.of_workflow(holder)), KUEUE_ADMISSION)
+        pipeline = argo_workflows.submit(for_queue(argo_workflows.load("kueue-gpu-pipeline"), queues.local_queue))
+        argo_workflows.wait_phase(holder, "Succeeded", KUEUE_QUEUED)
+        argo_workflows.wait_phase(pipeline, "Succeeded", KUEUE_QUEUED)
+    (gpu_holder,) = pods.of_workflow(holder)
+    mine = pods.of_workflow(pipeline)
+    preprocess, train = step(mine, "preprocess"), step(mine, "train-1")
+    assert gpu_holder.finished is not None
+    assert preprocess.finished is not None and preprocess.finished <= gpu_holder.finished, (
+        "the CPU step did not finish while the GPU quota was held: it waited for GPU quota it does not need")
+    assert train.ungated is not None and train.ungated >= gpu_holder.finished, (
+        "the GPU step was admitted while the only GPU of the quota was held")
+    record_latency(argo_record, mine)
+
+
+def test_kueue_story2_sequential_gpu_steps_reuse_quota(
+    argo: Any, argo_workflows: Any, kueue_queues: Any, gpu_nodes: Any, argo_record: Any
+) -> None:
+    queues = kueue_queues(Quota(gpu=1))
+    with PodWatch(argo.core(), argo.namespace) as pods:
+        name = argo_workflows.run(for_queue(argo_workflows.load("kueue-gpu-pipeline"), queues.local_queue),
+                                  timeout=KUEUE_QUEUED)["metadata"]["name"]
+    mine = pods.of_workflow(name)
+    trains = [step(mine, f"train-{i}") for i in (1, 2, 3)]
+    assert not gating_problems(trains), gating_problems(trains)
+    for before, after in zip(trains, trains[1:]):
+        assert before.finished is not None and after.ungated is not None and after.ungated >= before.finished
+    assert pods.max_concurrent(trains) == 1
+    argo_record.figure("kueue.gpu_handover_seconds",
+                       round(max(after.ungated - before.finished for before, after in zip(trains, trains[1:])), 3))
+    record_latency(argo_record, trains)
+
+
+def test_kueue_preemption_of_admitted_step(
+    argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any, argo_behaviour: Any
+) -> None:
+    queues = kueue_queues(Quota(cpu="1"), preemption=True)
+    low, high = queues.priority_class("low", 100), queues.priority_class("high", 1000)
+    manifest = argo_workflows.load("kueue-hold")
+    with PodWatch(argo.core(), argo.namespace) as pods:
+        victim = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, low), 20))
+        kube.wait_for(f"{victim}'s pod to run", lambda: _running(pods.of_workflow(victim)), KUEUE_ADMISSION)
+        winner = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, high), 3))
+        argo_workflows.wait_phase(winner, "Succeeded", KUEUE_QUEUED)
+        outcome = argo_workflows.wait(victim, lambda wf: wf.get("status", {}).get("phase") in ("Succeeded", "Failed",
+                                      "Error"), "finish", KUEUE_QUEUED, fail_fast=False)
+    attempts = sorted(pods.of_workflow(victim), key=lambda p: p.created)
+    (winning,) = pods.of_workflow(winner)
+    stopped = attempts[0].deleted is not None or any("TerminationTarget" in c for c in attempts[0].conditions)
+    assert stopped, f"Kueue did not stop the low-priority pod: {[(p.name, p.phase, p.conditions) for p in attempts]}"
+    assert winning.ungated is not None and attempts[0].running is not None and winning.ungated > attempts[0].running
+    behaviour = (f"stopped attempt -> {stopped_attempt(outcome)}; attempts: {len(attempts)}; "
+                 f"workflow {outcome['status']['phase']}")
+    argo_record.figure("kueue.preemption_seconds", round(winning.ungated - winning.created, 3))
+    baseline = argo_behaviour(behaviour)
+    assert baseline is None or behaviour == baseline, f"the baseline build: {baseline}; this build: {behaviour}"
+
+
+@pytest.mark.parametrize("unit", ["workflow", "layer"])
+def test_kueue_admits_as_a_unit(
+    unit: str, argo: Any, argo_workflows: Any, argo_kueue: Any, kueue_queues: Any
+) -> None:
+    if not argo_kueue.supports_workflows():
+        pytest.skip(f"unsupported by Kueue {argo_kueue.release}: it has no Argo Workflows integration, so it cannot "
+                    f"admit a {unit} as a unit (its integrations: {', '.join(argo_kueue.integrations)})")
+    queues = kueue_queues(Quota(cpu="1"))
+    name = argo_workflows.run(for_queue(argo_workflows.load("kueue-parallel-layer"), queues.local_queue),
+                              timeout=KUEUE_QUEUED)["metadata"]["name"]
+    owners = [ref for wl in queues.workloads() for ref in wl["metadata"].get("ownerReferences", [])]
+    by_workflow = [ref for ref in owners if ref.get("kind") == "Workflow" and ref.get("name") == name]
+    expected = 1 if unit == "workflow" else 3  # before, the layer {a, b, c}, after
+    assert len(by_workflow) == expected, f"{len(by_workflow)} Workloads owned by {name}, expected {expected}"
+
+
+def _running(pods: list[Any]) -> tuple[bool, str]:
+    return any(p.running for p in pods), ", ".join(f"{p.name} {p.phase}" for p in pods) or "no pods yet"
+
+
+def _pending(queues: Any, pods: list[Any]) -> tuple[bool, str]:
+    if not pods:
+        return False, "no pod yet"
+    workload = queues.workload_of(pods[0].uid)
+    if workload is None:
+        return False, f"{pods[0].name}: no Workload yet"
+    return not admitted(workload) and bool(pods[0].gates_at_creation), describe_workload(workload)
+
+
+def _with_seconds(manifest: dict[str, Any], seconds: int) -> dict[str, Any]:
+    manifest["spec"]["arguments"]["parameters"][0]["value"] = str(seconds)
+    return manifest
