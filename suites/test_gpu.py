@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from pytest_argo_conformance import kube
-from pytest_argo_conformance.argo.workflows import times
+from pytest_argo_conformance.argo.workflows import WorkflowWaitError, times
 from pytest_argo_conformance.checks.kueue import for_queue
 from pytest_argo_conformance.checks.shapes import pod_nodes
 from pytest_argo_conformance.gpus import GPU, GPU_NODE_LABEL
 from pytest_argo_conformance.kueue.queues import Quota
 from pytest_argo_conformance.podwatch import PodWatch
-from pytest_argo_conformance.timeouts import KUEUE_QUEUED, WORKFLOW_DEFAULT
+from pytest_argo_conformance.timeouts import DEADLINE_GRACE, KUEUE_QUEUED, WORKFLOW_DEFAULT
 
 WORKFLOW_DEFAULTS = {
     "node_selector": {GPU_NODE_LABEL: "true"},
@@ -68,6 +68,10 @@ def test_gpu_step_lands_on_gpu_node_and_cpu_step_takes_no_gpu(
 def test_gpu_over_request_pends_until_deadline(
     argo: Any, argo_workflows: Any, gpu_nodes: Any, argo_record: Any, argo_behaviour: Any
 ) -> None:
+    """The over-requesting step stays Pending with the scheduler's reason; the workflow neither succeeds nor errors,
+    and its activeDeadlineSeconds ends it as Failed. Whether the controller ends it at the deadline by itself, or
+    only at its next reconcile of the workflow (an event, or the informer's resync), is recorded as behaviour
+    and compared with the baseline build."""
     manifest = argo_workflows.load("gpu-over-request")
     deadline = manifest["spec"]["activeDeadlineSeconds"]
     assert 99 > gpu_nodes.per_node
@@ -75,18 +79,27 @@ def test_gpu_over_request_pends_until_deadline(
         name = argo_workflows.submit(manifest)
         reason = kube.wait_for(f"the scheduler to refuse {name}'s pod",
                                lambda: _unschedulable(watch.of_workflow(name)), WORKFLOW_DEFAULT)
-        running = argo_workflows.get(name)
-        assert running["status"].get("phase") in ("Pending", "Running"), running["status"].get("phase")
-        wf = argo_workflows.wait(name, lambda w: w.get("status", {}).get("finishedAt") is not None, "end",
-                                 deadline + WORKFLOW_DEFAULT, fail_fast=False)
-    argo_record.note(f"scheduler: {reason}")
-    assert f"Insufficient {GPU}" in reason, reason
-    status = wf["status"]
+        argo_record.note(f"scheduler: {reason}")
+        assert f"Insufficient {GPU}" in reason, reason
+        assert argo_workflows.get(name)["status"].get("phase") == "Running"
+        ended = "by itself at its deadline"
+        try:
+            wf = argo_workflows.wait(name, _finished, f"end by its activeDeadlineSeconds ({deadline}s)",
+                                     deadline + DEADLINE_GRACE, fail_fast=False)
+        except WorkflowWaitError as exc:
+            still = exc.workflow or argo_workflows.get(name)
+            assert still["status"].get("phase") == "Running", f"spurious end: {still['status'].get('phase')}"
+            ended = "only when the workflow was next reconciled (nothing requeued it at its deadline)"
+            argo_workflows.nudge(name)
+            wf = argo_workflows.wait(name, _finished, "end once reconciled after its deadline", WORKFLOW_DEFAULT,
+                                     fail_fast=False)
     started, finished = times(wf)
     assert finished - started >= deadline - 1, f"the workflow ended after {finished - started:.0f}s, before its deadline"
+    argo_record.figure("gpu.deadline_overrun_seconds", round(finished - started - deadline, 1))
+    status, node = wf["status"], pod_nodes(wf)[0]
     assert status["phase"] == "Failed", f"{status['phase']}: {status.get('message')}"
-    node = pod_nodes(wf)[0]
-    behaviour = f"workflow {status['phase']}: {status.get('message', '')}; step {node['phase']}: {node.get('message', '')}"
+    behaviour = (f"ended {ended}; workflow {status['phase']}: {status.get('message', '')}; "
+                 f"step {node['phase']}: {node.get('message', '')}")
     baseline = argo_behaviour(behaviour)
     assert baseline is None or behaviour == baseline, f"the baseline build: {baseline}; this build: {behaviour}"
 
@@ -154,3 +167,7 @@ def _placement(pod: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
 def _unschedulable(pods: list[Any]) -> tuple[bool, str]:
     found = [p.unschedulable for p in pods if p.unschedulable]
     return bool(found), found[0] if found else ", ".join(f"{p.name} {p.phase}" for p in pods) or "no pod yet"
+
+
+def _finished(wf: dict[str, Any]) -> bool:
+    return wf.get("status", {}).get("finishedAt") is not None

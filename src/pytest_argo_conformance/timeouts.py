@@ -15,3 +15,4 @@ TOKEN_SECONDS = 600  # lifetime of the REST client's service account token
 REST_REQUEST = 30  # one Argo Server REST call
 KUEUE_ADMISSION = 120  # Kueue admits a Workload (or a ClusterQueue becomes active)
 KUEUE_QUEUED = 180  # a check's workflows finish while Kueue queues their pods one after another
+DEADLINE_GRACE = 15  # a controller that requeues at a workflow's activeDeadlineSeconds ends it within this
