@@ -31,6 +31,7 @@ CASES = [
         ["--argo-baseline", "nope", "--argo-controller", "a=v3.6.10"],
         "--argo-baseline 'nope': no such build; name one of a (add it with --argo-controller nope=REF)",
     ),
+    (["--argo-kueue", "v0.15.2,latest"], "--argo-kueue 'latest': give a Kueue release version such as v0.15.2"),
     (["--argo-topology", "upstream-global,global"], "--argo-topology 'global': unknown topology; choose from"),
     (
         ["--argo-provider", "existing", "--kubeconfig", "/nonexistent/kubeconfig"],

@@ -88,8 +88,10 @@ def test_kind_configs_are_valid_kind_clusters() -> None:
     gpu = yaml.safe_load((clusters_dir() / "kind" / "gpu-worker.yaml").read_text())
     assert single["kind"] == gpu["kind"] == "Cluster"
     assert [n["role"] for n in single["nodes"]] == ["control-plane"]
-    worker = gpu["nodes"][1]
-    assert worker["role"] == "worker" and worker["labels"]["nvidia.com/gpu.present"] == "true"
+    assert [n["role"] for n in gpu["nodes"]] == ["control-plane", "worker", "worker"]
+    plain, worker = gpu["nodes"][1:]
+    assert "labels" not in plain, "the plain worker runs what tolerates no GPU taint"
+    assert worker["labels"]["nvidia.com/gpu.present"] == "true"
 
 
 def test_a_pytest_session_on_kind_records_the_same_lines(
@@ -132,3 +134,23 @@ def pytest_argo_install(config, provider, cluster, build, topology):
     ]
     loads = [c[-1] for c in recorder.calls() if c[1] == "load"]
     assert loads == ["quay.io/argoproj/workflow-controller:v3.6.10", "quay.io/acme/workflow-controller:v3.5.6-acme"]
+
+
+def test_a_session_with_gpu_checks_creates_the_gpu_layout(
+    pytester: pytest.Pytester, recorder: RecordingBin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeconftest(
+        """
+import pytest
+
+@pytest.fixture
+def gpu_nodes(argo_cluster):
+    return "stand-in"
+"""
+    )
+    monkeypatch.chdir(pytester.path)
+    pytester.makepyfile("def test_gpu(gpu_nodes): pass")
+    result = pytester.runpytest("-p", "argo_conformance", "--argo-provider=kind", "--cluster-name=gpu")
+    result.assert_outcomes(passed=1)
+    (create,) = [c for c in recorder.calls() if c[1:3] == ["create", "cluster"]]
+    assert create[-2:] == ["--config", str(clusters_dir() / "kind" / "gpu-worker.yaml")]

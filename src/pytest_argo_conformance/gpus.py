@@ -16,6 +16,8 @@ from kubernetes.client.exceptions import ApiException
 GPU = "nvidia.com/gpu"
 GPU_NODE_LABEL = "nvidia.com/gpu.present"
 FAKE_ANNOTATION = "argo-conformance/fake-gpus"  # value: the count the suite advertised
+LABELLED_ANNOTATION = "argo-conformance/gpu-label-added"  # the suite (not the cluster config) added the label
+GPU_FIXTURES = ("gpu_nodes", "argo_gpu_capacity")  # a session with tests using these wants kind's GPU layout
 KIND_GPU_WORKER_LABEL = "argo-conformance/gpu-node"  # clusters/kind/gpu-worker.yaml
 FAKE_PER_NODE = 2  # fake GPUs advertised on each GPU node: small, so that capacity limits show quickly
 _ESCAPED = GPU.replace("/", "~1")  # JSON pointer escaping of the resource name
@@ -66,8 +68,10 @@ def fake_gpu_candidates(core: client.CoreV1Api) -> list[str]:
 
 def advertise(core: client.CoreV1Api, node: str, count: int) -> None:
     """Fake `count` GPUs on `node`: status capacity (the kubelet copies it to allocatable), label, annotation."""
-    core.patch_node(node, {"metadata": {"labels": {GPU_NODE_LABEL: "true"},
-                                        "annotations": {FAKE_ANNOTATION: str(count)}}})
+    annotations = {FAKE_ANNOTATION: str(count)}
+    if (core.read_node(node).metadata.labels or {}).get(GPU_NODE_LABEL) != "true":
+        annotations[LABELLED_ANNOTATION] = "true"
+    core.patch_node(node, {"metadata": {"labels": {GPU_NODE_LABEL: "true"}, "annotations": annotations}})
     core.patch_node_status(node, [{"op": "add", "path": f"/status/capacity/{_ESCAPED}", "value": str(count)}])
 
 
@@ -85,7 +89,10 @@ def withdraw(core: client.CoreV1Api, node: str) -> None:
              for field in ("capacity", "allocatable") if GPU in (getattr(current.status, field) or {})]
     if patch:
         core.patch_node_status(node, patch)
-    core.patch_node(node, {"metadata": {"labels": {GPU_NODE_LABEL: None}, "annotations": {FAKE_ANNOTATION: None}}})
+    annotations = current.metadata.annotations or {}
+    labels = {GPU_NODE_LABEL: None} if annotations.get(LABELLED_ANNOTATION) == "true" else {}
+    core.patch_node(node, {"metadata": {"labels": labels,
+                                        "annotations": {FAKE_ANNOTATION: None, LABELLED_ANNOTATION: None}}})
 
 
 def ensure(core: client.CoreV1Api, gpus: GpuNodes) -> list[str]:

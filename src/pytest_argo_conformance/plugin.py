@@ -6,7 +6,7 @@ import pytest
 
 from . import cells, hookspecs, settings
 from .cells import CellTarget
-from .stash import SETTINGS_KEY
+from .stash import SETTINGS_KEY, WANTS_GPU_LAYOUT_KEY
 from .topologies import BY_ID
 
 CELL_FIXTURE = "argo_cell"
@@ -95,7 +95,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from .gpus import GPU_FIXTURES
+
+    config.stash[WANTS_GPU_LAYOUT_KEY] = any(
+        name in GPU_FIXTURES for item in items for name in getattr(item, "fixturenames", ()))
     for item in items:
         callspec = getattr(item, "callspec", None)
         target = callspec.params.get(CELL_FIXTURE) if callspec else None

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from ..settings import Settings
+from ..stash import WANTS_GPU_LAYOUT_KEY
 from ..timeouts import DOCKER_PROBE
 from ..versions import version
 from .base import Provider, ProviderError
@@ -42,6 +43,7 @@ def make_provider(config: pytest.Config, settings: Settings) -> Provider:
                 keep=settings.keep_cluster,
                 kubeconfig=settings.kubeconfig,
                 node_image=config.getoption("kind_image", None) or version("kind-node-image"),
+                layout="gpu" if config.stash.get(WANTS_GPU_LAYOUT_KEY, False) else "single",
             )
         if name == "existing":
             from .existing import ExistingProvider
