@@ -113,10 +113,15 @@ def argo(
         topology=argo_cell.topology,
     )
     yield install
+    teardown(request, f"uninstall of {argo_cell.id}", install.uninstall)
+
+
+def teardown(request: pytest.FixtureRequest, what: str, call: Any) -> None:
+    """Run a fixture's clean-up; a failure becomes a warning that names it (it must not mask test results)."""
     try:
-        install.uninstall()
+        call()
     except Exception as exc:
-        request.node.warn(pytest.PytestWarning(f"uninstall of {argo_cell.id} failed: {exc}"))
+        request.node.warn(pytest.PytestWarning(f"{what} failed: {exc}"))
 
 
 @pytest.fixture

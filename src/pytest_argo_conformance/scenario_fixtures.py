@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from .cells import PROP_NOTE, PROP_VERSION_PREFIX
+from .fixtures import teardown
 from .providers.base import ClusterInfo, Provider
 
 
@@ -40,10 +41,7 @@ def argo_kueue(request: pytest.FixtureRequest, argo_provider: Provider, argo_clu
         api.close()
         pytest.fail(failure, pytrace=False)
     yield inst
-    try:
-        inst.uninstall()
-    except Exception as exc:
-        request.node.warn(pytest.PytestWarning(f"removing Kueue {release} failed: {exc}"))
+    teardown(request, f"removing Kueue {release}", inst.uninstall)
 
 
 @pytest.fixture

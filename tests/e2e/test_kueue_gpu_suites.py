@@ -1,0 +1,87 @@
+"""Issues 6 and 7 on a real cluster: the Kueue and GPU suites with real Kueue and fake GPUs, for two upstream
+builds, and the mutant build (workflow-level pod labels dropped) failing what depends on those labels."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from pytest_argo_conformance import gpus
+from pytest_argo_conformance.kube import api_client
+from pytest_argo_conformance.kueue.manifests import ENABLED_LABEL, NAMESPACE
+from pytest_argo_conformance.resources import suites_dir
+from pytest_argo_conformance.versions import version
+
+pytestmark = pytest.mark.cluster
+
+TOPOLOGY = "upstream-global"
+MUTANT_CHECKS = ("test_kueue_gates_labelled_workflow", "test_kueue_per_template_queue",
+                 "test_gpu_quota_gates_gpu_steps_while_cpu_steps_proceed")
+CAPABILITY_SKIPS = {"test_kueue_admits_as_a_unit", "test_gpu_device_visible_to_step"}
+
+
+@pytest.fixture(scope="module")
+def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    report = tmp_path_factory.mktemp("kueue-gpu-matrix")
+    mutant_only = " or ".join(MUTANT_CHECKS)
+    args = [
+        sys.executable, "-m", "pytest", str(suites_dir() / "test_kueue.py"), str(suites_dir() / "test_gpu.py"),
+        "-p", "argo_conformance", "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
+        f"--argo-report-dir={report}", "-p", "no:cacheprovider", "-rfE", f"--argo-topology={TOPOLOGY}",
+        "--argo-controller=old=v3.5.14", "--argo-controller=mutant=v3.6.10+patch:drop-pod-labels",
+        "-k", f"not mutant or {mutant_only}",
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=3000, check=False)
+    print(done.stdout[-8000:])
+    assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    return json.loads((report / "matrix.json").read_text())
+
+
+def outcomes(matrix: dict[str, Any], build: str) -> dict[str, tuple[str, str]]:
+    return {c["check"]: (c["outcome"], c["reason"]) for c in matrix["cells"] if c["build"] == build}
+
+
+@pytest.mark.parametrize("build", ["upstream", "old"])
+def test_every_check_passes_with_real_kueue_and_fake_gpus(matrix: dict[str, Any], build: str) -> None:
+    cells = outcomes(matrix, build)
+    assert len(cells) == 13, sorted(cells)
+    problems = {check: result for check, result in cells.items()
+                if result[0] != ("skipped" if check in CAPABILITY_SKIPS else "passed")}
+    assert problems == {}
+    assert "unsupported by Kueue v" in cells["test_kueue_admits_as_a_unit"][1]
+    assert "needs real GPUs" in cells["test_gpu_device_visible_to_step"][1]
+
+
+def test_the_mutant_fails_what_needs_workflow_level_labels(matrix: dict[str, Any]) -> None:
+    cells = outcomes(matrix, "mutant")
+    assert set(cells) == set(MUTANT_CHECKS)
+    outcome, reason = cells["test_kueue_gates_labelled_workflow"]
+    assert outcome == "failed" and "created without the kueue.x-k8s.io/admission gate" in reason, reason
+    assert cells["test_gpu_quota_gates_gpu_steps_while_cpu_steps_proceed"][0] == "failed"
+    assert cells["test_kueue_per_template_queue"][0] == "passed", "template-level labels are not what the mutant drops"
+
+
+def test_admission_latency_and_kueue_version_are_in_the_matrix(matrix: dict[str, Any]) -> None:
+    assert matrix["versions"]["kueue"] == version("kueue")
+    gating = [c for c in matrix["cells"] if c["check"] == "test_kueue_gates_labelled_workflow" and c["build"] != "mutant"]
+    assert all(c["figures"]["kueue.admission_latency_seconds"] > 0 for c in gating), gating
+
+
+def test_nothing_is_left_behind(matrix: dict[str, Any], local_cluster: Any) -> None:
+    api = api_client(local_cluster)
+    try:
+        core = client.CoreV1Api(api)
+        assert NAMESPACE not in [n.metadata.name for n in core.list_namespace().items]
+        assert not [n.metadata.name for n in core.list_namespace(label_selector=ENABLED_LABEL).items]
+        crds = client.ApiextensionsV1Api(api).list_custom_resource_definition().items
+        assert not [c.metadata.name for c in crds if c.metadata.name.endswith("kueue.x-k8s.io")]
+        for node in core.list_node().items:
+            assert gpus.GPU not in (node.status.capacity or {}), node.metadata.name
+            assert gpus.FAKE_ANNOTATION not in (node.metadata.annotations or {})
+    finally:
+        api.close()
