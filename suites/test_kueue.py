@@ -21,6 +21,8 @@ from pytest_argo_conformance.kueue.queues import ADMISSION_GATE, Quota, admitted
 from pytest_argo_conformance.podwatch import PodWatch
 from pytest_argo_conformance.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
 
+PREEMPTION_TRIES = 3
+
 
 def record_latency(argo_record: Any, pods: list[Any]) -> None:
     seconds = latencies(pods)
@@ -124,21 +126,33 @@ def test_kueue_story2_sequential_gpu_steps_reuse_quota(
 def test_kueue_preemption_of_admitted_step(
     argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any, argo_behaviour: Any
 ) -> None:
+    """A high-priority workflow preempts a running low-priority step; how the controller shows the stopped pod
+    and whether `retryStrategy` (retryPolicy: Always) runs it again is behaviour, compared with the baseline's.
+
+    Kueue sometimes evicts the low-priority Workload without stopping its pod (it skips pods that its cache still
+    shows gated): the controller then sees nothing, so the scenario is repeated, and the note says so."""
     queues = kueue_queues(Quota(cpu="1"), preemption=True)
     low, high = queues.priority_class("low", 100), queues.priority_class("high", 1000)
     manifest = argo_workflows.load("kueue-hold")
-    with PodWatch(argo.core(), argo.namespace) as pods:
-        victim = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, low), 20))
-        kube.wait_for(f"{victim}'s pod to run", lambda: _running(pods.of_workflow(victim)), KUEUE_ADMISSION)
-        winner = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, high), 3))
-        argo_workflows.wait_phase(winner, "Succeeded", KUEUE_QUEUED)
-        outcome = argo_workflows.wait(victim, lambda wf: wf.get("status", {}).get("phase") in ("Succeeded", "Failed",
-                                      "Error"), "finish", KUEUE_QUEUED, fail_fast=False)
-    attempts = sorted(pods.of_workflow(victim), key=lambda p: p.created)
-    (winning,) = pods.of_workflow(winner)
-    stopped = attempts[0].deleted is not None or any("TerminationTarget" in c for c in attempts[0].conditions)
-    assert stopped, f"Kueue did not stop the low-priority pod: {[(p.name, p.phase, p.conditions) for p in attempts]}"
-    assert winning.ungated is not None and attempts[0].running is not None and winning.ungated > attempts[0].running
+    for attempt in range(1, PREEMPTION_TRIES + 1):
+        with PodWatch(argo.core(), argo.namespace) as pods:
+            victim = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, low), 20))
+            kube.wait_for(f"{victim}'s pod to run", lambda: _running(pods.of_workflow(victim)), KUEUE_ADMISSION)
+            queues.wait_condition(pods.of_workflow(victim)[0].uid, "PodsReady")
+            winner = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, high), 3))
+            argo_workflows.wait_phase(winner, "Succeeded", KUEUE_QUEUED)
+            outcome = argo_workflows.wait(victim, lambda wf: wf.get("status", {}).get("phase") in (
+                "Succeeded", "Failed", "Error"), "finish", KUEUE_QUEUED, fail_fast=False)
+        attempts = sorted(pods.of_workflow(victim), key=lambda p: p.created)
+        (winning,) = pods.of_workflow(winner)
+        first = attempts[0]
+        if first.deleted is not None or any("TerminationTarget" in c for c in first.conditions):
+            break
+        argo_record.note(f"try {attempt}: Kueue preempted {victim}'s Workload but did not stop its pod "
+                         f"({first.phase}; {', '.join(first.conditions[-3:])})")
+    else:
+        pytest.fail(f"in {PREEMPTION_TRIES} tries Kueue never stopped the preempted pod; see the notes")
+    assert winning.ungated is not None and first.running is not None and winning.ungated > first.running
     behaviour = (f"stopped attempt -> {stopped_attempt(outcome)}; attempts: {len(attempts)}; "
                  f"workflow {outcome['status']['phase']}")
     argo_record.figure("kueue.preemption_seconds", round(winning.ungated - winning.created, 3))

@@ -9,6 +9,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from .argo import workflows as wfapi
+from .kueue.queues import describe_workload
 from .runner import WorkflowRunner
 
 LOG_TAIL = 60
@@ -67,3 +68,19 @@ def _events(core: client.CoreV1Api, namespace: str) -> str:
     return "\n".join(
         f"{e.type} {e.reason} {e.involved_object.kind}/{e.involved_object.name}: {e.message}" for e in items[-EVENTS:]
     ) or "(no events)"
+
+
+def kueue_sections(kueue: Any, queues: list[Any]) -> list[tuple[str, str]]:
+    """What Kueue made of a check's pods (its Workloads and their conditions) and the Kueue controller's log tail."""
+    sections = []
+    for q in queues:
+        try:
+            lines = [describe_workload(wl) for wl in q.workloads()]
+        except ApiException as exc:
+            lines = [f"(not readable: {exc.status} {exc.reason})"]
+        sections.append((f"Kueue workloads in {q.namespace} (ClusterQueue {q.name})", "\n".join(lines) or "none"))
+    try:
+        sections.append((f"Kueue {kueue.release} controller log (tail)", kueue.controller_log(LOG_TAIL)))
+    except ApiException as exc:
+        sections.append(("Kueue controller log (tail)", f"(not readable: {exc.status} {exc.reason})"))
+    return sections

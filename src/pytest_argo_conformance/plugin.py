@@ -78,11 +78,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
     """A failing check's report carries the diagnostics of the workflows it ran (and Allure gets them too)."""
     report = yield
-    runner = getattr(item, "funcargs", {}).get("argo_workflows")
+    funcargs = getattr(item, "funcargs", {})
+    runner = funcargs.get("argo_workflows")
     if runner is not None and report.failed and call.when == "call":
         from . import diagnostics
 
         sections = diagnostics.collect(runner)
+        if "kueue_queues" in funcargs and KUEUE_FIXTURE in funcargs:
+            sections += diagnostics.kueue_sections(funcargs[KUEUE_FIXTURE], funcargs["kueue_queues"].made)
         try:
             import allure
 

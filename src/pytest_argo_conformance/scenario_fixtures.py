@@ -4,7 +4,7 @@ check, and the cluster's GPU capacity (real, or faked on the provider's nodes)."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -45,31 +45,39 @@ def argo_kueue(request: pytest.FixtureRequest, argo_provider: Provider, argo_clu
 
 
 @pytest.fixture
-def kueue_queues(request: pytest.FixtureRequest, argo: Any, argo_kueue: Any) -> Iterator[Callable[..., Any]]:
+def kueue_queues(request: pytest.FixtureRequest, argo: Any, argo_kueue: Any) -> Iterator[Any]:
     """`kueue_queues(Quota(cpu="1"), preemption=False)` makes a ResourceFlavor, ClusterQueue and LocalQueue for
     the cell's namespace and lets Kueue manage it; afterwards the check's workflows, pods and queues are removed."""
     from .kueue.install import release_pods
     from .kueue.manifests import ENABLED_LABEL
-    from .kueue.queues import Quota, Queues
 
     request.node.user_properties.append((PROP_VERSION_PREFIX + "kueue", argo_kueue.release))
     core = argo.core()
     namespace = argo.namespace
-    made: list[Queues] = []
     core.patch_namespace(namespace, {"metadata": {"labels": {ENABLED_LABEL: "enabled"}}})
-
-    def make(quota: Quota | None = None, preemption: bool = False) -> Queues:
-        queues = Queues(argo.api, namespace, f"acf-{uuid.uuid4().hex[:8]}", quota or Quota())
-        made.append(queues)
-        queues.create(preemption)
-        return queues
-
-    yield make
+    factory = _QueueFactory(argo.api, namespace)
+    yield factory
     _delete_workflows(argo)
     release_pods(core, namespace)
-    for queues in made:
+    for queues in factory.made:
         queues.delete()
     core.patch_namespace(namespace, {"metadata": {"labels": {ENABLED_LABEL: None}}})
+
+
+class _QueueFactory:
+    """`kueue_queues(quota, preemption)`; `.made` lists the queues (a failing check's report describes them)."""
+
+    def __init__(self, api: Any, namespace: str) -> None:
+        self.api, self.namespace = api, namespace
+        self.made: list[Any] = []
+
+    def __call__(self, quota: Any = None, preemption: bool = False) -> Any:
+        from .kueue.queues import Quota, Queues
+
+        queues = Queues(self.api, self.namespace, f"acf-{uuid.uuid4().hex[:8]}", quota or Quota())
+        self.made.append(queues)
+        queues.create(preemption)
+        return queues
 
 
 def _delete_workflows(argo: Any) -> None:

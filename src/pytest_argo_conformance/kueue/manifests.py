@@ -4,7 +4,8 @@
 - runs the controller from the given image, with small requests (the node is shared with the workflows) and
   no leader election;
 - replaces the Configuration: only the `pod` integration, and only in namespaces labelled
-  `argo-conformance/kueue=enabled` (the checks' namespaces);
+  `argo-conformance/kueue=enabled` (the checks' namespaces); `waitForPodsReady` without blocking admission, for the
+  Workloads' PodsReady condition;
 - keeps the webhooks for pods and for Kueue's own kinds only, the pod webhooks limited to those namespaces:
   a cluster where Kueue is down (or being removed) still creates every other pod and Job;
 - drops the visibility APIServices (the checks do not use them; an unreachable one breaks API discovery).
@@ -71,6 +72,9 @@ def configuration() -> Obj:
         "internalCertManagement": {"enable": True},
         "managedJobsNamespaceSelector": {"matchLabels": {ENABLED_LABEL: "enabled"}},
         "integrations": {"frameworks": ["pod"]},
+        # Only for the Workloads' PodsReady condition, which says that Kueue has seen the pods run; admission is
+        # not blocked, and every check's pods are ready within seconds of admission.
+        "waitForPodsReady": {"timeout": "5m", "blockAdmission": False},
     }
 
 

@@ -119,8 +119,17 @@ class Queues:
                 return wl
         return None
 
-    def pending_workloads(self) -> int:
-        return sum(1 for wl in self.workloads() if not admitted(wl) and not finished(wl))
+    def wait_condition(self, pod_uid: str, condition: str, timeout: float = KUEUE_ADMISSION) -> Obj:
+        """Wait until the Workload of a pod has `condition` True (Admitted, PodsReady, Finished, ...)."""
+
+        def probe() -> tuple[bool, Any]:
+            workload = self.workload_of(pod_uid)
+            if workload is None:
+                return False, "no Workload yet"
+            return _condition(workload, condition) == "True", workload
+
+        found = kube.wait_for(f"the Workload of pod {pod_uid} to be {condition}", probe, timeout, interval=0.2)
+        return found  # type: ignore[no-any-return]
 
 
 def admitted(workload: Obj) -> bool:
@@ -145,5 +154,7 @@ def gated(pod: client.V1Pod) -> bool:
 def describe_workload(workload: Obj) -> str:
     conds = ", ".join(f"{c['type']}={c['status']}({c.get('reason', '')})"
                       for c in workload.get("status", {}).get("conditions", []))
-    return f"{workload['metadata']['name']}: {conds or 'no conditions'}"
+    spec = workload.get("spec", {})
+    priority = f"priority {spec.get('priority')} ({spec.get('priorityClassName') or 'no class'})"
+    return f"{workload['metadata']['name']}: {priority}; {conds or 'no conditions'}"
 
