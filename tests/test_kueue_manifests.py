@@ -53,3 +53,20 @@ def test_pinned_release_has_pod_integration_and_no_argo_one() -> None:
 def test_render_says_what_is_wrong_with_a_tree_that_is_not_kueue(tmp_path: Any) -> None:
     with pytest.raises(manifests.KueueManifestError, match="has no kustomization.yaml: is .* a Kueue source tree"):
         manifests.render(tmp_path)
+
+
+class RecordingProvider:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.loaded: list[tuple[str, Any]] = []
+
+    def load_image(self, image: str, archive: Any = None) -> None:
+        self.loaded.append((image, archive))
+
+
+@pytest.mark.parametrize(("provider", "loads"), [("kind", True), ("existing", False)])
+def test_kind_and_existing_use_the_release_image(provider: str, loads: bool) -> None:
+    recording = RecordingProvider(provider)
+    image = build.image_for(recording, "v0.15.2")  # type: ignore[arg-type]
+    assert image == "registry.k8s.io/kueue/kueue:v0.15.2"
+    assert recording.loaded == ([(image, None)] if loads else [])

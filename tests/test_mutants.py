@@ -1,0 +1,30 @@
+"""Each packaged mutant (suites/mutants/*.patch) applies to the pinned upstream source and says what it breaks."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pytest_argo_conformance.argo.build import UPSTREAM_MODULE, module_dir
+from pytest_argo_conformance.resources import suites_dir
+from pytest_argo_conformance.versions import version
+
+MUTANTS = sorted((suites_dir() / "mutants").glob("*.patch"))
+
+
+@pytest.mark.parametrize("patch", MUTANTS, ids=[p.stem for p in MUTANTS])
+def test_mutant_applies_to_the_pinned_upstream(patch: Path, tmp_path: Path) -> None:
+    text = patch.read_text()
+    assert text.startswith("# A planted defect:"), "a mutant starts with a comment saying what it breaks"
+    assert f"patch:{patch.stem}" in text, "and how to build it"
+    source = module_dir(UPSTREAM_MODULE, version("argo-workflows"), "upstream")
+    for rel in re.findall(r"^\+\+\+ b/(\S+)", text, flags=re.MULTILINE):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / rel, tmp_path / rel)
+    done = subprocess.run(["git", "apply", "--check", str(patch)], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
