@@ -52,6 +52,10 @@ def test_every_check_passes_with_real_kueue_and_fake_gpus(matrix: dict[str, Any]
     assert len(cells) == 13, sorted(cells)
     problems = {check: result for check, result in cells.items()
                 if result[0] != ("skipped" if check in CAPABILITY_SKIPS else "passed")}
+    # Kueue itself sometimes evicts a preempted Workload without stopping its pod (README, "what the checks found");
+    # after three such tries the check is skipped with that reason, never passed or failed.
+    preemption = problems.pop("test_kueue_preemption_of_admitted_step", None)
+    assert preemption is None or (preemption[0] == "skipped" and "did not stop its pod" in preemption[1]), preemption
     assert problems == {}
     assert "unsupported by Kueue v" in cells["test_kueue_admits_as_a_unit"][1]
     assert "needs real GPUs" in cells["test_gpu_device_visible_to_step"][1]
