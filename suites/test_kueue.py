@@ -17,6 +17,7 @@ from pytest_argo_conformance import kube
 from pytest_argo_conformance.checks.kueue import (
     for_queue, gating_problems, latencies, step, stopped_attempt, unqueued,
 )
+from pytest_argo_conformance.checks.shapes import pod_nodes
 from pytest_argo_conformance.kueue.queues import ADMISSION_GATE, Quota, admitted, describe_workload, finished
 from pytest_argo_conformance.podwatch import PodWatch
 from pytest_argo_conformance.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
@@ -127,7 +128,8 @@ def test_kueue_preemption_of_admitted_step(
     argo: Any, argo_workflows: Any, argo_kueue: Any, kueue_queues: Any, argo_record: Any, argo_behaviour: Any
 ) -> None:
     """A high-priority workflow preempts a running low-priority step; how the controller shows the stopped pod
-    and whether `retryStrategy` (retryPolicy: Always) runs it again is behaviour, compared with the baseline's.
+    and whether `retryStrategy` (retryPolicy: Always) runs it again is noted; the workflow's outcome is behaviour,
+    compared with the baseline's.
 
     Kueue sometimes evicts the low-priority Workload without stopping its pod: the controller then sees nothing, so
     the scenario is repeated (each such try is a note), and after three the check is skipped with that reason:
@@ -149,15 +151,20 @@ def test_kueue_preemption_of_admitted_step(
         first = attempts[0]
         if first.deleted is not None or any("TerminationTarget" in c for c in first.conditions):
             break
-        argo_record.note(f"try {attempt}: Kueue preempted {victim}'s Workload but did not stop its pod "
-                         f"({first.phase}; {', '.join(first.conditions[-3:])})")
+        seen = "; ".join(f"{p.name} {p.phase}{' deleted' if p.deleted else ''} [{', '.join(p.conditions)}]"
+                         for p in attempts)
+        argo_record.note(f"try {attempt}: Kueue preempted {victim}'s Workload but did not stop its pod: {seen}"
+                         + (f" (pod watch: {pods.error})" if pods.error else ""))
     else:
         pytest.skip(f"Kueue {argo_kueue.release} preempted the low-priority Workload but did not stop its pod in "
                     f"{PREEMPTION_TRIES} tries: the controller's reaction could not be observed (see the notes)")
     assert winning.ungated is not None and first.running is not None and winning.ungated > first.running
-    behaviour = (f"stopped attempt -> {stopped_attempt(outcome)}; attempts: {len(attempts)}; "
-                 f"workflow {outcome['status']['phase']}")
+    # How the stopped attempt shows varies from run to run for v3.6.10 (README, "what the checks found"): noted, not
+    # compared; the workflow's outcome is the behaviour compared with the baseline's.
+    argo_record.note(f"stopped attempt -> {stopped_attempt(outcome)}; Argo attempts: {len(pod_nodes(outcome))}; "
+                     f"pods: {len(attempts)}")
     argo_record.figure("kueue.preemption_seconds", round(winning.ungated - winning.created, 3))
+    behaviour = f"workflow {outcome['status']['phase']}"
     baseline = argo_behaviour(behaviour)
     assert baseline is None or behaviour == baseline, f"the baseline build: {baseline}; this build: {behaviour}"
 

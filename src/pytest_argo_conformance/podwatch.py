@@ -54,7 +54,7 @@ class PodWatch:
 
     def __init__(self, core: client.CoreV1Api, namespace: str, label_selector: str = "") -> None:
         self.core, self.namespace, self.selector = core, namespace, label_selector
-        self.pods: dict[str, PodHistory] = {}
+        self.pods: dict[str, PodHistory] = {}  # by uid
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._started = threading.Event()
@@ -119,8 +119,8 @@ class PodWatch:
         now = time.monotonic()
         meta, spec, status = pod.metadata, pod.spec, pod.status
         with self._lock:
-            hist = self.pods.get(meta.name)
-            if hist is None or hist.uid != meta.uid:
+            hist = self.pods.get(meta.uid)  # by uid: a controller may recreate a deleted pod under its old name
+            if hist is None:
                 hist = PodHistory(
                     name=meta.name,
                     uid=meta.uid,
@@ -131,7 +131,7 @@ class PodWatch:
                     created=now,
                     gates_at_creation=tuple(g.name for g in spec.scheduling_gates or []),
                 )
-                self.pods[meta.name] = hist
+                self.pods[meta.uid] = hist
             if not spec.scheduling_gates and hist.ungated is None:
                 hist.ungated = now
             if spec.node_name and hist.scheduled is None:
