@@ -13,8 +13,6 @@ from ..timeouts import CONTROLLER_READY, NAMESPACE_GONE
 from . import manifests
 from .queues import GROUP, MANAGED_FINALIZER, VERSION
 
-KUEUE_WORKFLOW_FRAMEWORK = "argoproj.io/workflow"  # the name the Kueue proposal for Argo gives its integration
-
 
 class KueueInstallError(RuntimeError):
     """Kueue did not come up; the message carries what was seen (pod states, controller log tail)."""

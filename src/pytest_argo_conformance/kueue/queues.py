@@ -9,6 +9,7 @@ from typing import Any
 from kubernetes import client
 
 from .. import kube
+from ..gpus import GPU
 from ..timeouts import KUEUE_ADMISSION
 
 GROUP = "kueue.x-k8s.io"
@@ -17,7 +18,6 @@ QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 PRIORITY_LABEL = "kueue.x-k8s.io/priority-class"
 ADMISSION_GATE = "kueue.x-k8s.io/admission"
 MANAGED_FINALIZER = "kueue.x-k8s.io/managed"
-GPU = "nvidia.com/gpu"
 
 Obj = dict[str, Any]
 
