@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.argo.build import UPSTREAM_MODULE, module_dir
+from pytest_argo_conformance.argo.build import upstream_source
 from pytest_argo_conformance.resources import suites_dir
 from pytest_argo_conformance.versions import version
 
@@ -21,7 +21,7 @@ def test_mutant_applies_to_the_pinned_upstream(patch: Path, tmp_path: Path) -> N
     text = patch.read_text()
     assert text.startswith("# A planted defect:"), "a mutant starts with a comment saying what it breaks"
     assert f"patch:{patch.stem}" in text, "and how to build it"
-    source = module_dir(UPSTREAM_MODULE, version("argo-workflows"), "upstream")
+    source = upstream_source(version("argo-workflows"), "upstream")
     for rel in re.findall(r"^\+\+\+ b/(\S+)", text, flags=re.MULTILINE):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / rel, tmp_path / rel)

@@ -10,7 +10,7 @@ from typing import Callable
 from ..builds import ControllerBuild, Source, base_version
 from ..providers.base import Provider
 from ..versions import version
-from .build import UPSTREAM_MODULE, build_binaries, module_dir
+from .build import build_binaries, upstream_source
 from .images import write_images
 
 
@@ -36,7 +36,7 @@ def prepare(build: ControllerBuild, provider: Provider, log: Callable[[str], Non
         for name in images.values():
             provider.load_image(name)
     release = _release_of(build)
-    return BuildArtifacts(build, images, module_dir(UPSTREAM_MODULE, release, build.name), release)
+    return BuildArtifacts(build, images, upstream_source(release, build.name), release)
 
 
 def _release_of(build: ControllerBuild) -> str:

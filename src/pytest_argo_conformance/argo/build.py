@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -21,13 +22,21 @@ from ..builds import ControllerBuild, Source, base_version, patch_file
 from ..resources import cache_dir
 from ..timeouts import GO_BUILD, GO_DOWNLOAD
 
-UPSTREAM_MODULE = "github.com/argoproj/argo-workflows/v3"
+UPSTREAM_MODULE = "github.com/argoproj/argo-workflows"  # + /vN, the major version's module path
 COMMANDS = ("workflow-controller", "argoexec", "argo")
 IGNORE = shutil.ignore_patterns(".git", "node_modules", "dist", "*.test")
 
 
 class ArgoBuildError(RuntimeError):
     """A build from source failed; the message names the build and the step."""
+
+
+class ModuleUnavailable(ArgoBuildError):
+    """`go mod download` could not get a module version (not served, no network, ...)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -98,8 +107,32 @@ def _source_tree(build: ControllerBuild) -> Path:
     if build.source is Source.MODULE:
         module, version = build.ref.removeprefix("go:").rsplit("@", 1)
     else:
-        module, version = UPSTREAM_MODULE, base_version(build.ref)
+        return upstream_source(base_version(build.ref), build.name)
     return module_dir(module, version, build.name)
+
+
+def upstream_source(version: str, build: str) -> Path:
+    """The read-only source tree of an upstream release, from the module of its major version. A release the
+    module proxy does not serve is one line naming the pinned releases that do build (tried once per session:
+    the caller caches the failure)."""
+    module = upstream_module(version)
+    try:
+        return module_dir(module, version, build)
+    except ModuleUnavailable as exc:
+        from .lines import served_versions_hint
+
+        words = " ".join(exc.reason.split())
+        status = re.search(r"\b(40[34] [A-Za-z ]+?|410 Gone|unknown revision \S+|not available)\b", words)
+        why = status.group(1) if status else words[-120:]
+        raise ArgoBuildError(f"build {build}: upstream {version} ({module}) cannot be had from the Go module proxy "
+                             f"here ({why}); {served_versions_hint()}, or give the build as an image, "
+                             "go:MODULE@VERSION or a source directory") from None
+
+
+def upstream_module(version: str) -> str:
+    """The upstream module path of a release: `.../v3` for v3.x, `.../v4` for v4.x (Go's major-version rule)."""
+    major = version.removeprefix("v").split(".", 1)[0]
+    return f"{UPSTREAM_MODULE}/v{major}"
 
 
 def _apply_patch(build: ControllerBuild, src: Path) -> None:
@@ -181,7 +214,7 @@ def module_dir(module: str, version: str, build: str) -> Path:
         info = {}
     if done.returncode != 0 or "Dir" not in info:
         reason = info.get("Error") or "\n".join(done.stderr.strip().splitlines()[-1:]) or "no output"
-        raise ArgoBuildError(f"build {build}: cannot download {module}@{version}: {reason}")
+        raise ModuleUnavailable(f"build {build}: cannot download {module}@{version}: {reason}", reason)
     return Path(info["Dir"])
 
 
