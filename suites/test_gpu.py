@@ -71,7 +71,7 @@ def test_gpu_over_request_pends_until_deadline(
     """The over-requesting step stays Pending with the scheduler's reason; the workflow neither succeeds nor errors,
     and its activeDeadlineSeconds ends it as Failed. Whether the controller ends it at the deadline by itself, or
     only at its next reconcile of the workflow (an event, or the informer's resync), is recorded as behaviour
-    and compared with the baseline build."""
+    and compared with the build it is judged against (its own line's upstream release)."""
     manifest = argo_workflows.load("gpu-over-request")
     deadline = manifest["spec"]["activeDeadlineSeconds"]
     assert 99 > gpu_nodes.per_node
@@ -100,8 +100,8 @@ def test_gpu_over_request_pends_until_deadline(
     assert status["phase"] == "Failed", f"{status['phase']}: {status.get('message')}"
     behaviour = (f"ended {ended}; workflow {status['phase']}: {status.get('message', '')}; "
                  f"step {node['phase']}: {node.get('message', '')}")
-    baseline = argo_behaviour(behaviour)
-    assert baseline is None or behaviour == baseline, f"the baseline build: {baseline}; this build: {behaviour}"
+    reference = argo_behaviour(behaviour)
+    assert reference is None or behaviour == reference, f"the build it is judged against: {reference}; this build: {behaviour}"
 
 
 def test_gpu_fanout_bounded_by_capacity(argo: Any, argo_workflows: Any, gpu_nodes: Any, argo_record: Any) -> None:

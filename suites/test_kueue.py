@@ -165,8 +165,8 @@ def test_kueue_preemption_of_admitted_step(
                      f"pods: {len(attempts)}")
     argo_record.figure("kueue.preemption_seconds", round(winning.ungated - winning.created, 3))
     behaviour = f"workflow {outcome['status']['phase']}"
-    baseline = argo_behaviour(behaviour)
-    assert baseline is None or behaviour == baseline, f"the baseline build: {baseline}; this build: {behaviour}"
+    reference = argo_behaviour(behaviour)
+    assert reference is None or behaviour == reference, f"the build it is judged against: {reference}; this build: {behaviour}"
 
 
 @pytest.mark.parametrize("unit", ["workflow", "layer"])

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from pins import KUEUE, KUEUE_PREVIOUS
 from standins import standin_session
 
 KUEUE_STANDIN = """
@@ -27,7 +28,7 @@ def test_one_kueue_version_keeps_check_names(pytester: pytest.Pytester) -> None:
     standin_session(pytester)
     pytester.makepyfile(test_k=KUEUE_STANDIN)
     result = pytester.runpytest("-p", "argo_conformance", "--argo-topology=upstream-global", "-v")
-    result.stdout.fnmatch_lines(["*test_gating[[]upstream-upstream-global-kueue-v0.15.2[]] PASSED*"])
+    result.stdout.fnmatch_lines([f"*test_gating[[]upstream-upstream-global-kueue-{KUEUE}[]] PASSED*"])
     cells = json.loads((pytester.path / "argo-conformance-report" / "matrix.json").read_text())["cells"]
     assert sorted(c["check"] for c in cells) == ["test_gating", "test_no_kueue"]
 
@@ -36,9 +37,9 @@ def test_several_kueue_versions_become_rows(pytester: pytest.Pytester) -> None:
     standin_session(pytester)
     pytester.makepyfile(test_k=KUEUE_STANDIN)
     result = pytester.runpytest("-p", "argo_conformance", "--argo-topology=upstream-global",
-                                "--argo-kueue=v0.15.2,v0.17.0", "-v")
+                                f"--argo-kueue={KUEUE_PREVIOUS},{KUEUE}", "-v")
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["*test_gating[[]upstream-upstream-global-kueue-v0.17.0[]] PASSED*"])
+    result.stdout.fnmatch_lines([f"*test_gating[[]upstream-upstream-global-kueue-{KUEUE}[]] PASSED*"])
     cells = json.loads((pytester.path / "argo-conformance-report" / "matrix.json").read_text())["cells"]
     assert sorted(c["check"] for c in cells) == [
-        "test_gating[kueue v0.15.2]", "test_gating[kueue v0.17.0]", "test_no_kueue"]
+        f"test_gating[kueue {KUEUE_PREVIOUS}]", f"test_gating[kueue {KUEUE}]", "test_no_kueue"]

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from pins import BASELINE
 from standins import standin_session
 
 MIXED = """
@@ -69,7 +70,7 @@ def test_json_matrix(session: pytest.RunResult, pytester: pytest.Pytester) -> No
     assert data["schema_version"] == 1 and data["run_id"] == "nightly-1"
     assert data["versions"]["kubernetes"] == "v1.34.4-standin"
     builds = {b["name"]: b for b in data["builds"]}
-    assert builds["upstream"]["baseline"] and builds["upstream"]["ref"] == "v3.6.10"
+    assert builds["upstream"]["baseline"] and builds["upstream"]["ref"] == BASELINE
     assert builds["acme"]["images"]["argoexec"] == "quay.io/acme/argoexec:v3.5.6-acme"
     cells = {(c["build"], c["topology"], c["check"]): c for c in data["cells"]}
     assert len(cells) == 24

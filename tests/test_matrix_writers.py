@@ -81,7 +81,7 @@ def test_markdown_has_header_tables_failures_and_skips() -> None:
     assert text.startswith("## Argo Workflows conformance\n")
     assert "run `ci-42` · argo-workflows `v3.6.10` · kubernetes `v1.34.4` · kueue `v0.13.0`" in text
     assert "Environment: cluster `argo-conformance` · host `runner-7` · provider `kind`" in text
-    assert "| upstream (baseline) | `v3.6.10` | 3 passed, 1 skipped, 1 known-fail |" in text
+    assert "| upstream (baseline) | `v3.6.10` | ? | 3 passed, 1 skipped, 1 known-fail |" in text
     assert "### Topology `single`" in text and "### Topology `ha`" in text
     assert "| check | suite | upstream (baseline) | acme |" in text
     assert "| `dag-diamond` | dag | pass | **FAIL** ≠ |" in text

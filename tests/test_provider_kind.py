@@ -8,6 +8,7 @@ import pytest
 
 from pytest_argo_conformance.providers.kind import KindProvider
 from pytest_argo_conformance.resources import clusters_dir
+from pins import BASELINE
 from recording_bin import RecordingBin
 
 
@@ -133,7 +134,7 @@ def pytest_argo_install(config, provider, cluster, build, topology):
         "delete cluster",
     ]
     loads = [c[-1] for c in recorder.calls() if c[1] == "load"]
-    assert loads == ["quay.io/argoproj/workflow-controller:v3.6.10", "quay.io/acme/workflow-controller:v3.5.6-acme"]
+    assert loads == [f"quay.io/argoproj/workflow-controller:{BASELINE}", "quay.io/acme/workflow-controller:v3.5.6-acme"]
 
 
 def test_a_session_with_gpu_checks_creates_the_gpu_layout(

@@ -12,8 +12,23 @@ SUITE = (suites_dir() / "test_your_workflows.py").read_text()
 RUNNER = """
 
 class StandinRunner:
-    def run(self, manifest, timeout):
+    submitted = []
+
+    def submit(self, manifest):
+        if manifest["metadata"]["generateName"] == "rejected-":
+            import json
+
+            from kubernetes.client.exceptions import ApiException
+
+            exc = ApiException(status=422, reason="Unprocessable Entity")
+            exc.body = json.dumps({"kind": "Status", "message": "Workflow.argoproj.io is invalid: spec.parallelism: "
+                                   "Invalid value: -1: spec.parallelism in body should be greater than or equal to 1"})
+            raise exc
         log("run", manifest["metadata"]["generateName"], manifest["spec"]["templates"][0]["container"]["image"])
+        return manifest["metadata"]["generateName"] + "x1"
+
+    def wait_phase(self, name, phase, timeout):
+        log("wait", name, phase)
 
 
 @pytest.fixture
@@ -73,6 +88,34 @@ def test_opt_out_label_and_image_names(pytester: pytest.Pytester, workflows_dir:
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*labelled argo-conformance/skip=needs-a-gpu*"])
     assert "run hello- docker.io/library/busybox:1.35.0" in read_log(pytester.path / "standin.log")
+
+
+REJECTED = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: rejected-}
+spec:
+  entrypoint: main
+  parallelism: -1
+  templates:
+    - name: main
+      container: {image: busybox, command: [echo, hi]}
+"""
+
+
+def test_a_manifest_the_api_server_rejects_is_one_line_not_a_controller_failure(
+    pytester: pytest.Pytester, workflows_dir: str
+) -> None:
+    (pytester.path / "workflows" / "rejected.yaml").write_text(REJECTED)
+    result = pytester.runpytest(f"--argo-workflows={workflows_dir}/rejected.yaml", "--argo-topology=upstream-global",
+                                "-rf")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*FAILED upstream / upstream-global / test_your_workflow_succeeds: *rejected.yaml: the API server rejected the "
+        "workflow, so it never reached the controller: Workflow.argoproj.io is invalid: spec.parallelism: Invalid "
+        "value: -1: spec.parallelism in body should be greater than or equal to 1",
+    ])
+    assert "Traceback" not in result.stdout.str() and "ApiException" not in result.stdout.str()
 
 
 def test_missing_images_are_a_skip_not_a_pull(pytester: pytest.Pytester, workflows_dir: str) -> None:

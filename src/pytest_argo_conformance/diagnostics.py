@@ -17,8 +17,11 @@ EVENTS = 40
 
 
 def collect(runner: WorkflowRunner) -> list[tuple[str, str]]:
-    """(title, text) sections; each is collected on its own so one API error does not hide the others."""
+    """(title, text) sections; each is collected on its own so one API error does not hide the others. Nothing when
+    the check submitted no workflow (e.g. the API server refused it): the controller never saw anything."""
     sections: list[tuple[str, str]] = []
+    if not runner.submitted:
+        return sections
     api = runner.api
     core = client.CoreV1Api(api)
     for name in runner.submitted:

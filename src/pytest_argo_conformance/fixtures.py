@@ -143,21 +143,28 @@ class _Recorder:
 
 @pytest.fixture
 def argo_behaviour(request: pytest.FixtureRequest, argo_cell: CellTarget) -> Any:
-    """`baseline = argo_behaviour(observed)` records what the controller did (a note in the matrix) and returns
-    what the baseline build did in the same check and topology earlier in this session (None: not seen; the
-    baseline build itself gets None). A check asserts `baseline is None or observed == baseline`."""
+    """`reference = argo_behaviour(observed)` records what the controller did (a note in the matrix) and returns
+    what the build it is judged against did in the same check and topology earlier in this session: the upstream
+    release of its own line when that is one of the session's builds, else the baseline (None: not seen, or the
+    build is itself a reference). A check asserts `reference is None or observed == reference`."""
+    from .argo.lines import compared_with
+
     seen = request.config.stash.setdefault(BEHAVIOUR_KEY, {})
-    key = (argo_cell.topology.id, getattr(request.node, "originalname", request.node.name))
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    axes = ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "argo_cell")  # e.g. the Kueue version
+    check = f"{getattr(request.node, 'originalname', request.node.name)}[{axes}]"
+    other = compared_with(argo_cell.build, request.config.stash[SETTINGS_KEY].builds)
 
     def record(observed: str) -> str | None:
         request.node.user_properties.append((PROP_NOTE, f"behaviour: {observed}"))
-        if argo_cell.build.baseline:
-            seen[key] = observed
+        seen[(argo_cell.build.name, argo_cell.topology.id, check)] = observed
+        if other is None:
             return None
-        baseline = seen.get(key)
-        if baseline is None:
-            request.node.user_properties.append((PROP_NOTE, "the baseline build's behaviour was not seen in this session"))
-        return baseline
+        reference = seen.get((other.name, argo_cell.topology.id, check))
+        if reference is None:
+            request.node.user_properties.append(
+                (PROP_NOTE, f"the behaviour of {other.name}, which this build is judged against, was not seen"))
+        return reference
 
     return record
 
@@ -179,5 +186,7 @@ def argo_workflows(request: pytest.FixtureRequest, argo: Any) -> Iterator[Any]:
 
     runner = WorkflowRunner(argo, progress)
     yield runner
+    for note in dict.fromkeys(runner.dialect_notes):
+        request.node.user_properties.append((PROP_NOTE, f"dialect: {note}"))
     if argo.api is not None:
         request.node.user_properties.append((PROP_FIGURE_PREFIX + "workflows.seconds", runner.finished_seconds()))

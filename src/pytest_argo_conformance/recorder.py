@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from . import cells
+from .argo.lines import judged_against
 from .matrix import write_all
 from .matrix.model import BuildInfo, Cell, Matrix, Outcome, one_line, phase_outcome
 from .stash import SETTINGS_KEY
@@ -55,7 +56,8 @@ class MatrixRecorder:
             self.matrix = Matrix(
                 run_id=conf.run_label,
                 builds={
-                    b.name: BuildInfo(name=b.name, ref=b.ref, baseline=b.baseline, images=dict(b.images))
+                    b.name: BuildInfo(name=b.name, ref=b.ref, baseline=b.baseline, images=dict(b.images),
+                                      compared_with=judged_against(b, conf.builds))
                     for b in conf.builds
                 },
                 versions={"argo-workflows (baseline)": conf.baseline.ref},

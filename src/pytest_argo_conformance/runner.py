@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 from kubernetes import client
 
+from .argo import dialect
 from .argo import workflows as wfapi
+from .argo.lines import line_of
 from .argo.install import WORKFLOW_SA, Installation
 from .resources import suites_dir
 from .kube import apply, dynamic_client, wait_for
@@ -35,11 +37,16 @@ class WorkflowRunner:
         self.submitted: list[str] = []
         self.labels: dict[str, str] = {}  # added to every workflow submitted (e.g. a controller instance id)
         self.durations: dict[str, float] = {}  # finished workflows' own run time, seconds
+        self.dialect_notes: list[str] = []  # how the suite's manifests were converted for this controller's line
 
     def load(self, name: str) -> Workflow:
-        """A manifest from suites/manifests/workflows/<name>.yaml, with short image names pinned."""
+        """A manifest from suites/manifests/workflows/<name>.yaml, with short image names pinned, in the dialect of
+        the controller's line (see `argo/dialect.py`); each conversion is noted for the report."""
         path = suites_dir() / "manifests" / "workflows" / f"{name}.yaml"
-        return load_manifest(path)
+        line = line_of(self.installation.artifacts.build)
+        manifest, changes = dialect.convert(load_manifest(path), line)
+        self.dialect_notes += [f"{name}.yaml for {line}: {change}" for change in changes]
+        return manifest
 
     def submit(self, manifest: Workflow) -> str:
         body = copy.deepcopy(manifest)

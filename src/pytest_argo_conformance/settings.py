@@ -202,9 +202,11 @@ def _builds(specs: list[str], baseline_name: str | None, provider: str) -> tuple
             f"--argo-baseline {baseline_name!r}: no such build; {known} "
             f"(add it with --argo-controller {baseline_name}=REF)"
         )
-    return tuple(
-        ControllerBuild(b.name, b.ref, b.source, baseline=(b.name == baseline_name), images=b.images) for b in builds
-    )
+    from .argo.lines import reference_first
+
+    marked = [ControllerBuild(b.name, b.ref, b.source, baseline=(b.name == baseline_name), images=b.images)
+              for b in builds]
+    return tuple(reference_first(marked))
 
 
 def _check_provider_fits(spec: str, build: ControllerBuild, provider: str) -> None:

@@ -12,5 +12,5 @@ if TYPE_CHECKING:
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 CLUSTER_KEY = pytest.StashKey["ClusterInfo"]()
-BEHAVIOUR_KEY = pytest.StashKey[dict[tuple[str, str], str]]()  # (topology, check) -> the baseline build's behaviour
+BEHAVIOUR_KEY = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (build, topology, check) -> behaviour seen
 WANTS_GPU_LAYOUT_KEY = pytest.StashKey[bool]()  # the session collected GPU checks (kind: the GPU worker layout)

@@ -1,8 +1,10 @@
-"""Issue 4 on a real cluster: two upstream minors and a planted mutant, in every topology, on the local provider.
+"""Issues 4 and 11 on a real cluster: the baseline (v3.7 line), the v4 lane and a planted mutant, in every topology,
+on the local provider.
 
 Runs the packaged suites in a child pytest against the local cluster that the `local_cluster` fixture keeps up,
-then reads the matrix the run wrote: the baseline passes everything, the mutant fails exactly the check its
-patch breaks, and dsp-managed is skipped with its reason.
+then reads the matrix the run wrote: the baseline and the v4 build (judged against its own line) pass
+everything, the mutant fails exactly the check its patch breaks, the v4 CRD check lists the classified
+differences from the baseline, and dsp-managed is skipped with its reason.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from typing import Any
 
 import pytest
 
+from pins import BASELINE, V4
 from pytest_argo_conformance.resources import suites_dir
 from pytest_argo_conformance.versions import version
 
 pytestmark = pytest.mark.cluster
 
-BUILDS = ["old=v3.5.14", "mutant=v3.6.10+patch:drop-pod-labels"]
+BUILDS = [f"v4={V4}", f"mutant={BASELINE}+patch:drop-pod-labels"]
 TOPOLOGIES = ["upstream-global", "native-namespaced", "dropin-global", "namespaced-copy"]
 CHECKS = [
     "test_smoke_workflow_succeeds",
@@ -54,7 +57,7 @@ def _cells(matrix: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]
 
 def test_every_cell_is_filled(matrix: dict[str, Any]) -> None:
     cells = _cells(matrix)
-    for build in ("upstream", "old", "mutant"):
+    for build in ("upstream", "v4", "mutant"):
         for topology in TOPOLOGIES:
             for check in CHECKS:
                 assert (build, topology, check) in cells, f"no cell for {build} / {topology} / {check}"
@@ -62,9 +65,10 @@ def test_every_cell_is_filled(matrix: dict[str, Any]) -> None:
     assert matrix["versions"]["kubernetes"] == version("kubernetes")
 
 
-def test_baseline_passes_everything(matrix: dict[str, Any]) -> None:
-    for (build, topology, check), cell in _cells(matrix).items():
-        if build != "upstream" or topology == "dsp-managed":
+@pytest.mark.parametrize("build", ["upstream", "v4"])
+def test_each_upstream_line_passes_everything_against_itself(matrix: dict[str, Any], build: str) -> None:
+    for (name, topology, check), cell in _cells(matrix).items():
+        if name != build or topology == "dsp-managed":
             continue
         expected = "skipped" if check == NAMESPACED_ONLY and "global" in topology else "passed"
         assert cell["outcome"] == expected, cell
@@ -81,9 +85,21 @@ def test_mutant_fails_exactly_the_pod_metadata_check(matrix: dict[str, Any]) -> 
             assert cell["outcome"] == baseline["outcome"], (cell, baseline)
 
 
-def test_older_minor_differs_in_its_crds(matrix: dict[str, Any]) -> None:
-    cell = _cells(matrix)[("old", "upstream-global", "test_crd_schemas_match_baseline")]
-    assert cell["outcome"] == "failed" and "CRD schema differs" in cell["reason"], cell
+def test_each_build_names_what_it_was_judged_against(matrix: dict[str, Any]) -> None:
+    builds = {b["name"]: b for b in matrix["builds"]}
+    assert builds["v4"]["compared_with"] == "itself (upstream release of the v4.0 line)"
+    assert builds["mutant"]["compared_with"].startswith(f"upstream ({BASELINE}); CRDs: upstream {BASELINE}")
+
+
+def test_the_v4_crd_check_lists_its_classified_differences_from_the_baseline(matrix: dict[str, Any]) -> None:
+    cell = _cells(matrix)[("v4", "upstream-global", "test_crd_schemas_match_baseline")]
+    notes = cell["notes"]
+    assert cell["outcome"] == "passed", cell
+    assert f"CRDs against upstream {V4} (v4.0 line): identical" in notes
+    summary = next(n for n in notes if n.startswith(f"CRDs against the baseline upstream {BASELINE}"))
+    assert "breaking" in summary and "additive" in summary, summary
+    assert any(n.startswith("breaking: ...synchronization.mutex removed") for n in notes), notes
+    assert any(n.startswith("additive: ") for n in notes), notes
 
 
 def test_dsp_managed_is_skipped_with_its_reason(matrix: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""Issues 6 and 7 on a real cluster: the Kueue and GPU suites with real Kueue and fake GPUs, for two upstream
-builds, and the mutant build (workflow-level pod labels dropped) failing what depends on those labels."""
+"""Issues 6, 7 and 11 on a real cluster: the Kueue and GPU suites with real Kueue (the pinned release) and fake GPUs,
+for the baseline and the v4 lane, and the mutant build (workflow-level pod labels dropped) failing what depends on
+those labels."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from pins import BASELINE, V4
 from pytest_argo_conformance import gpus
 from pytest_argo_conformance.kube import api_client
 from pytest_argo_conformance.kueue.manifests import ENABLED_LABEL, NAMESPACE
@@ -33,7 +35,7 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
         sys.executable, "-m", "pytest", str(suites_dir() / "test_kueue.py"), str(suites_dir() / "test_gpu.py"),
         "-p", "argo_conformance", "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
         f"--argo-report-dir={report}", "-p", "no:cacheprovider", "-rfE", f"--argo-topology={TOPOLOGY}",
-        "--argo-controller=old=v3.5.14", "--argo-controller=mutant=v3.6.10+patch:drop-pod-labels",
+        f"--argo-controller=v4={V4}", f"--argo-controller=mutant={BASELINE}+patch:drop-pod-labels",
         "-k", f"not mutant or {mutant_only}",
     ]
     done = subprocess.run(args, capture_output=True, text=True, timeout=3000, check=False)
@@ -46,7 +48,7 @@ def outcomes(matrix: dict[str, Any], build: str) -> dict[str, tuple[str, str]]:
     return {c["check"]: (c["outcome"], c["reason"]) for c in matrix["cells"] if c["build"] == build}
 
 
-@pytest.mark.parametrize("build", ["upstream", "old"])
+@pytest.mark.parametrize("build", ["upstream", "v4"])
 def test_every_check_passes_with_real_kueue_and_fake_gpus(matrix: dict[str, Any], build: str) -> None:
     cells = outcomes(matrix, build)
     assert len(cells) == 13, sorted(cells)

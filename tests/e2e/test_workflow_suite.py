@@ -1,4 +1,5 @@
-"""Issue 5 on a real cluster: the workflow and REST suites pass for two upstream minors in topologies 1-4."""
+"""Issues 5 and 11 on a real cluster: the workflow and REST suites pass for the baseline (v3.7) and the v4 lane in
+topologies 1-4; the suite speaks each line's dialect (v4's CronWorkflow `schedules`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pins import V4
 from pytest_argo_conformance.resources import suites_dir
 
 pytestmark = pytest.mark.cluster
@@ -23,7 +25,7 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
         sys.executable, "-m", "pytest", str(suites_dir() / "test_workflows.py"), str(suites_dir() / "test_rest_api.py"),
         "-p", "argo_conformance", "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
         f"--argo-report-dir={report}", "-p", "no:cacheprovider", "-rfE",
-        "--argo-topology=" + ",".join(TOPOLOGIES), "--argo-controller=old=v3.5.14",
+        "--argo-topology=" + ",".join(TOPOLOGIES), f"--argo-controller=v4={V4}",
     ]
     done = subprocess.run(args, capture_output=True, text=True, timeout=4000, check=False)
     print(done.stdout[-8000:])
@@ -33,11 +35,16 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 def test_every_check_passes_for_both_builds_in_every_topology(matrix: dict[str, Any]) -> None:
     cells = matrix["cells"]
-    assert {(c["build"], c["topology"]) for c in cells} == {(b, t) for b in ("upstream", "old") for t in TOPOLOGIES}
+    assert {(c["build"], c["topology"]) for c in cells} == {(b, t) for b in ("upstream", "v4") for t in TOPOLOGIES}
     assert len({c["check"] for c in cells}) == 12
     failed = [f"{c['build']}/{c['topology']}/{c['check']}: {c['outcome']} {c['reason']}" for c in cells
               if c["outcome"] != "passed"]
     assert failed == []
+
+
+def test_the_v4_cron_check_was_converted_to_v4s_dialect(matrix: dict[str, Any]) -> None:
+    cell = next(c for c in matrix["cells"] if c["build"] == "v4" and c["check"] == "test_cron_workflow_fires_and_keeps_history")
+    assert any("spec.schedule -> schedules" in n for n in cell["notes"]), cell["notes"]
 
 
 def test_each_check_records_its_workflows_run_time(matrix: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from collections.abc import Callable
@@ -144,3 +145,15 @@ def pods_of(api: client.ApiClient, namespace: str, name: str) -> list[client.V1P
     core = client.CoreV1Api(api)
     pods: list[client.V1Pod] = core.list_namespaced_pod(namespace, label_selector=f"workflows.argoproj.io/workflow={name}").items
     return pods
+
+
+def rejection(exc: ApiException) -> str | None:
+    """The API server's one-line reason when it refused a manifest (validation, schema), else None."""
+    if exc.status not in (400, 422):
+        return None
+    try:
+        body = json.loads(exc.body or "{}")
+    except (TypeError, ValueError):
+        body = {}
+    message = body.get("message") if isinstance(body, dict) else None
+    return " ".join(str(message or exc.reason or "rejected").split())

@@ -77,13 +77,15 @@ def _build_label(matrix: Matrix, build: str) -> str:
 def _builds(matrix: Matrix) -> list[str]:
     lines = [
         '<h2>Builds</h2>\n<table class="builds">',
-        "<thead><tr><th>build</th><th>ref</th><th>results</th></tr></thead>",
+        "<thead><tr><th>build</th><th>ref</th><th>judged against</th><th>results</th></tr></thead>",
     ]
     for build in matrix.builds_order():
         info = matrix.builds.get(build)
         ref, images = (escape(info.ref), _images(info.images, info.digests)) if info else ("?", "")
         results = escape(views.count_line(views.counts(matrix, build)))
-        lines.append(f"<tr><th>{_build_label(matrix, build)}</th><td>{ref}{images}</td><td>{results}</td></tr>")
+        against = escape(info.compared_with) if info is not None and info.compared_with else "?"
+        lines.append(f"<tr><th>{_build_label(matrix, build)}</th><td>{ref}{images}</td><td>{against}</td>"
+                     f"<td>{results}</td></tr>")
     return lines + ["</table>"]
 
 

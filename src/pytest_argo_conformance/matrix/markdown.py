@@ -59,11 +59,12 @@ def _build_label(matrix: Matrix, build: str) -> str:
 
 
 def _builds(matrix: Matrix) -> list[str]:
-    lines = [_row(["build", "ref", "results"]), _row(["---"] * 3)]
+    lines = [_row(["build", "ref", "judged against", "results"]), _row(["---"] * 4)]
     for build in matrix.builds_order():
         info = matrix.builds.get(build)
         ref = _code(info.ref) if info is not None else "?"
-        lines.append(_row([_build_label(matrix, build), ref, views.count_line(views.counts(matrix, build))]))
+        against = _text(info.compared_with) if info is not None and info.compared_with else "?"
+        lines.append(_row([_build_label(matrix, build), ref, against, views.count_line(views.counts(matrix, build))]))
     return lines
 
 

@@ -158,6 +158,7 @@ class BuildInfo:
     baseline: bool = False
     images: dict[str, str] = field(default_factory=dict)  # role -> image reference
     digests: dict[str, str] = field(default_factory=dict)  # image reference -> digest, when known
+    compared_with: str = ""  # what the build was judged against (its own line's upstream release, or the baseline)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -166,6 +167,7 @@ class BuildInfo:
             "baseline": self.baseline,
             "images": dict(self.images),
             "digests": dict(self.digests),
+            "compared_with": self.compared_with,
         }
 
     @classmethod
@@ -176,6 +178,7 @@ class BuildInfo:
             baseline=optional(data, "baseline", bool, False, where),
             images=dict_of(data, "images", str, where),
             digests=dict_of(data, "digests", str, where),
+            compared_with=optional(data, "compared_with", str, "", where),
         )
 
 
