@@ -2,7 +2,7 @@
 """Harness overhead of the workflow suite: its wall time over the summed run time of the workflows it ran.
 
     python bench/harness_overhead.py                       # upstream-global, the baseline build
-    python bench/harness_overhead.py --topology native-namespaced --controller old=v3.5.14
+    python bench/harness_overhead.py --topology native-namespaced --controller old=v3.6.10
 
 Runs suites/test_workflows.py and suites/test_rest_api.py on the local provider (a running local cluster is
 reused and kept; otherwise one is started and kept), then reads the matrix: every check records the run time of

@@ -2,7 +2,7 @@
 """Kueue's admission latency for workflow pods: pod created -> scheduling gate removed, over repeated runs.
 
     python bench/kueue_admission.py              # 5 runs of the gating and per-template checks, upstream-global
-    python bench/kueue_admission.py --runs 10 --controller old=v3.5.14
+    python bench/kueue_admission.py --runs 10 --controller old=v3.6.10
 
 Runs suites/test_kueue.py's gating and per-template checks `--runs` times on the local provider (a running local
 cluster is reused and kept; Kueue is installed once per run), then reads every cell's figures

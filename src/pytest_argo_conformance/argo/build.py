@@ -146,13 +146,14 @@ def _apply_patch(build: ControllerBuild, src: Path) -> None:
 
 
 def _restore_signal_linux(src: Path, log: Callable[[str], None]) -> None:
-    """The module zips served here lack workflow/executor/os-specific/signal_linux.go (argoexec then fails with
+    """The module zips served here lack workflow/executor/os[-]specific/signal_linux.go (argoexec then fails with
     `undefined: Setpgid`). Its darwin twin is the same POSIX code (process groups, kill, wait4), so use it."""
-    folder = src / "workflow" / "executor" / "os-specific"
-    linux, darwin = folder / "signal_linux.go", folder / "signal_darwin.go"
-    if darwin.is_file() and not linux.exists():
-        shutil.copyfile(darwin, linux)
-        log(f"note: {linux.relative_to(src)} is missing from the source; using signal_darwin.go (same POSIX calls)")
+    for name in ("os-specific", "osspecific"):  # the package was renamed in v3.7
+        folder = src / "workflow" / "executor" / name
+        linux, darwin = folder / "signal_linux.go", folder / "signal_darwin.go"
+        if darwin.is_file() and not linux.exists():
+            shutil.copyfile(darwin, linux)
+            log(f"note: {linux.relative_to(src)} is missing from the source; using signal_darwin.go (same POSIX calls)")
 
 
 def writable_copy(source: Path, dest: Path) -> Path:

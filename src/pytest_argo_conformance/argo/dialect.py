@@ -30,13 +30,12 @@ def convert(manifest: Obj, line: Line) -> tuple[Obj, list[str]]:
     spec = doc.get("spec")
     if not isinstance(spec, dict):
         return doc, notes
-    kind = doc.get("kind", "")
-    if kind == "CronWorkflow":
+    where = "spec"
+    if doc.get("kind") == "CronWorkflow":
         _plural(spec, "schedule", "schedules", line, "spec", notes)
-        spec = spec.get("workflowSpec") if isinstance(spec.get("workflowSpec"), dict) else {}
+        inner = spec.get("workflowSpec")
+        spec = inner if isinstance(inner, dict) else {}
         where = "spec.workflowSpec"
-    else:
-        where = "spec"
     _synchronization(spec.get("synchronization"), line, f"{where}.synchronization", notes)
     for i, template in enumerate(spec.get("templates") or []):
         if not isinstance(template, dict):

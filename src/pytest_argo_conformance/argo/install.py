@@ -186,8 +186,11 @@ def _claim_namespace(core: client.CoreV1Api, name: str, inst: Installation) -> N
 def _global_objects(source: Path) -> list[dict[str, Any]]:
     root = source / "manifests"
     objects = manifests.load(root / "base" / "workflow-controller") + manifests.load(root / "base" / "argo-server")
-    objects += manifests.load(root / "cluster-install" / "workflow-controller-rbac")
-    objects += manifests.load(root / "cluster-install" / "argo-server-rbac")
+    # v3.7 moved the cluster RBAC from cluster-install/ to cluster-install-no-crds/
+    cluster = root / "cluster-install-no-crds"
+    cluster = cluster if cluster.is_dir() else root / "cluster-install"
+    objects += manifests.load(cluster / "workflow-controller-rbac")
+    objects += manifests.load(cluster / "argo-server-rbac")
     return manifests.in_namespace(objects, SYSTEM_NAMESPACE)
 
 
