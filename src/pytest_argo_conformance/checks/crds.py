@@ -23,7 +23,6 @@ import yaml
 from ..resources import cache_dir
 
 CRDS = ("workflows", "workflowtemplates", "cronworkflows", "clusterworkflowtemplates")
-MAX_LISTED = 40
 IGNORED = {"description", "title", "example", "externalDocs"}
 HANDLED = {"type", "properties", "required", "enum", "items", "allOf", "anyOf", "oneOf", "not"}
 # Schema keywords that validate a value: any change to them is breaking (enum growth is handled apart).
@@ -50,11 +49,11 @@ class CrdReport:
             return f"CRDs against {against}: identical"
         return f"CRDs against {against}: {len(self.breaking)} breaking, {len(self.additive)} additive"
 
-    def listing(self, limit: int = MAX_LISTED) -> list[str]:
-        """Every difference, classified, breaking first. The schemas repeat one type in many places (a template
+    def listing(self, limit: int | None = None) -> list[str]:
+        """Every difference, classified, breaking first (all of them unless `limit`). The schemas repeat one type in many places (a template
         inside `templates[]`, `templateDefaults`, each CRD): the same change there is one line with its count."""
         lines = [f"breaking: {d}" for d in _grouped(self.breaking)] + [f"additive: {d}" for d in _grouped(self.additive)]
-        if len(lines) > limit:
+        if limit is not None and len(lines) > limit:
             lines = lines[:limit] + [f"... and {len(lines) - limit} more"]
         return lines
 
