@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import total_ordering
 from pathlib import Path
 
 from ..builds import ControllerBuild, Source, base_version
@@ -20,19 +19,13 @@ VERSION_IN = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
 MODULE_MAJOR = re.compile(r"^module\s+\S+?/v(\d+)\s*$", re.MULTILINE)
 
 
-@total_ordering
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Line:
     major: int
     minor: int
 
     def __str__(self) -> str:
         return f"v{self.major}.{self.minor}"
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Line):
-            return NotImplemented
-        return (self.major, self.minor) < (other.major, other.minor)
 
     @classmethod
     def parse(cls, text: str) -> Line:
