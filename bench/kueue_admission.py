@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_argo_conformance.resources import suites_dir
+from pytest_argo_conformance.config.paths import suites_dir
 
 CHECKS = "gates_labelled or per_template"
 

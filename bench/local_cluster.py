@@ -21,13 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_argo_conformance.local import procs
-from pytest_argo_conformance.local.cluster import LocalCluster
-from pytest_argo_conformance.local.components import COMPONENTS, CONTROL_PLANE
+from pytest_argo_conformance.providers.local import procs
+from pytest_argo_conformance.providers.local.cluster import LocalCluster
+from pytest_argo_conformance.providers.local.daemons import COMPONENTS, CONTROL_PLANE
 
 BUILD_TIMEOUT = 3600
 UP_TIMEOUT = 600
-CLI = [sys.executable, "-m", "pytest_argo_conformance.cli", "cluster"]
+CLI = [sys.executable, "-m", "pytest_argo_conformance.command.main", "cluster"]
 
 
 def timed(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> float:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from pytest_argo_conformance.argo import lines
-from pytest_argo_conformance.argo.build import upstream_source
+from pytest_argo_conformance.components.argo import lines
+from pytest_argo_conformance.components.argo.build import upstream_source
 from pytest_argo_conformance.checks import controllers, crds
-from pytest_argo_conformance.versions import version
+from pytest_argo_conformance.config.versions import version
 
 
 def test_smoke_workflow_succeeds(argo_workflows: Any) -> None:

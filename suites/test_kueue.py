@@ -18,9 +18,15 @@ from pytest_argo_conformance.checks.kueue import (
     for_queue, gating_problems, latencies, step, stopped_attempt, unqueued,
 )
 from pytest_argo_conformance.checks.shapes import pod_nodes
-from pytest_argo_conformance.kueue.queues import ADMISSION_GATE, Quota, admitted, describe_workload, finished
-from pytest_argo_conformance.podwatch import PodWatch
-from pytest_argo_conformance.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
+from pytest_argo_conformance.components.kueue.queues import (
+    ADMISSION_GATE,
+    Quota,
+    admitted,
+    describe_workload,
+    finished,
+)
+from pytest_argo_conformance.kube.podwatch import PodWatch
+from pytest_argo_conformance.config.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
 
 PREEMPTION_TRIES = 3
 

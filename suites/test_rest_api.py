@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_argo_conformance.argo.install import SYSTEM_NAMESPACE, pod_logs
+from pytest_argo_conformance.components.argo.install import SYSTEM_NAMESPACE, pod_logs
 from pytest_argo_conformance.checks import shapes
 
 

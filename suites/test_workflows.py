@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_argo_conformance.argo import workflows as wfapi
+from pytest_argo_conformance.components.argo import workflows as wfapi
 from pytest_argo_conformance.checks import shapes
 
 

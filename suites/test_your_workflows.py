@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from pytest_argo_conformance.argo.workflows import rejection
+from pytest_argo_conformance.components.argo.workflows import rejection
 
 
 def test_your_workflow_succeeds(argo: Any, argo_provider: Any, argo_workflows: Any, argo_user_workflow: Any) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pytest_argo_conformance.providers.base import ClusterInfo
-from pytest_argo_conformance.providers.local import LocalProvider
+from pytest_argo_conformance.providers.local.provider import LocalProvider
 
 sys.path.insert(0, str(Path(__file__).parent))
 

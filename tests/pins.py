@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_argo_conformance.argo.lines import Line, pinned_lines
-from pytest_argo_conformance.versions import version
+from pytest_argo_conformance.components.argo.lines import Line, pinned_lines
+from pytest_argo_conformance.config.versions import version
 
 BASELINE = version("argo-workflows")  # the upstream baseline build
 V4 = pinned_lines()[Line(4, 0)]  # the v4 lane: hermetic cluster only (README, "Versions")

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pins import BASELINE, PREVIOUS_LINE, V4
-from pytest_argo_conformance.argo.lines import line_of_version
+from pytest_argo_conformance.components.argo.lines import line_of_version
 from standins import standin_session
 
 CHECK = """

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from pytest_argo_conformance import cli
+from pytest_argo_conformance.command import main as cli
 
 
 def test_help_explains_the_three_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -33,7 +33,7 @@ def test_subcommand_help(sub: list[str], capsys: pytest.CaptureFixture[str]) -> 
 
 def test_console_script_is_installed() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest_argo_conformance.cli", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "pytest_argo_conformance.command.main", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "argo-conformance" in done.stdout
 

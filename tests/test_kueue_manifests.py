@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_argo_conformance.kueue import build, manifests
-from pytest_argo_conformance.versions import version
+from pytest_argo_conformance.components.kueue import build
+from pytest_argo_conformance.components.kueue import manifests
+from pytest_argo_conformance.config.versions import version
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pins import BASELINE, PREVIOUS_LINE, V4
-from pytest_argo_conformance.argo.lines import (
+from pytest_argo_conformance.components.argo.lines import (
     Line,
     compared_with,
     judged_against,
@@ -18,7 +18,7 @@ from pytest_argo_conformance.argo.lines import (
     reference_first,
     served_versions_hint,
 )
-from pytest_argo_conformance.builds import parse_build
+from pytest_argo_conformance.components.argo.build_refs import parse_build
 
 
 def builds(*specs: str) -> tuple:  # type: ignore[type-arg]

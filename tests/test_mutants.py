@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.argo.build import upstream_source
-from pytest_argo_conformance.resources import suites_dir
-from pytest_argo_conformance.versions import version
+from pytest_argo_conformance.components.argo.build import upstream_source
+from pytest_argo_conformance.config.paths import suites_dir
+from pytest_argo_conformance.config.versions import version
 
 MUTANTS = sorted((suites_dir() / "mutants").glob("*.patch"))
 

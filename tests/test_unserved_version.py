@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pins import BASELINE, PREVIOUS_LINE, V4
-from pytest_argo_conformance.argo.build import ArgoBuildError, upstream_module, upstream_source
+from pytest_argo_conformance.components.argo.build import ArgoBuildError, upstream_module, upstream_source
 from standins import STANDIN_CONFTEST
 
 # What `go mod download -json` prints when the proxy refuses a version (the error text as the proxy here gives it).

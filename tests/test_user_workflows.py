@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_argo_conformance.resources import suites_dir
+from pytest_argo_conformance.config.paths import suites_dir
 from standins import STANDIN_CONFTEST, read_log, standin_session
 
 # The real suite file, run against stand-ins; the stand-in runner records what it was asked to run.

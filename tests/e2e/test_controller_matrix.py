@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from pins import BASELINE, V4
-from pytest_argo_conformance.resources import suites_dir
-from pytest_argo_conformance.versions import version
+from pytest_argo_conformance.config.paths import suites_dir
+from pytest_argo_conformance.config.versions import version
 
 pytestmark = pytest.mark.cluster
 

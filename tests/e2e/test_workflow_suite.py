@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pins import V4
-from pytest_argo_conformance.resources import suites_dir
+from pytest_argo_conformance.config.paths import suites_dir
 
 pytestmark = pytest.mark.cluster
 

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import yaml
 
-from pytest_argo_conformance.local import addons, build, cli, hostdeps, render
-from pytest_argo_conformance.local.layout import Layout
-from pytest_argo_conformance.versions import version
+from pytest_argo_conformance.providers.local import addons
+from pytest_argo_conformance.providers.local import build
+from pytest_argo_conformance.command import cluster as cli
+from pytest_argo_conformance.providers.local import hostdeps
+from pytest_argo_conformance.providers.local import render
+from pytest_argo_conformance.providers.local.layout import Layout
+from pytest_argo_conformance.config.versions import version
 
 
 def test_templates_render_every_placeholder(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from kubernetes import client
 
-from pytest_argo_conformance import gpus
+from pytest_argo_conformance.components import gpus
 from pytest_argo_conformance.kube import wait_for
 from pytest_argo_conformance.providers.base import ClusterInfo
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.local import images
+from pytest_argo_conformance.toolchain import oci as images
 
 
 def _spec(tmp_path: Path, name: str = "registry.example.com/tools/hello:v1") -> images.ImageSpec:

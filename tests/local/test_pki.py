@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from pytest_argo_conformance.local import pki
+from pytest_argo_conformance.providers.local import pki
 
 
 def _cert(path: Path) -> x509.Certificate:

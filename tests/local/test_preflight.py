@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.local import hostdeps
-from pytest_argo_conformance.local.cluster import ClusterError, LocalCluster
-from pytest_argo_conformance.local.layout import Ports
+from pytest_argo_conformance.providers.local import hostdeps
+from pytest_argo_conformance.providers.local.cluster import ClusterError, LocalCluster
+from pytest_argo_conformance.providers.local.layout import Ports
 from pytest_argo_conformance.providers.base import ProviderError
-from pytest_argo_conformance.providers.local import LocalProvider
+from pytest_argo_conformance.providers.local.provider import LocalProvider
 
 
 def _free_port() -> int:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.local import host, procs
-from pytest_argo_conformance.local.components import COMPONENTS
-from pytest_argo_conformance.providers.local import LocalProvider
+from pytest_argo_conformance.providers.local import host
+from pytest_argo_conformance.providers.local import procs
+from pytest_argo_conformance.providers.local.daemons import COMPONENTS
+from pytest_argo_conformance.providers.local.provider import LocalProvider
 
 pytestmark = pytest.mark.cluster
 

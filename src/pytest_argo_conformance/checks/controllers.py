@@ -9,11 +9,11 @@ from typing import Any
 
 from kubernetes import client
 
-from .. import kube
-from ..argo import workflows as wfapi
-from ..argo.install import CONFIGMAP, Controller, Installation, wait_available
-from ..runner import WorkflowRunner
-from ..timeouts import WORKFLOW_DEFAULT
+from pytest_argo_conformance import kube
+from pytest_argo_conformance.components.argo import workflows as wfapi
+from pytest_argo_conformance.components.argo.install import CONFIGMAP, Controller, Installation, wait_available
+from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+from pytest_argo_conformance.config.timeouts import WORKFLOW_DEFAULT
 
 INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
 INSTANCE_ID = "argo-conformance-namespaced"

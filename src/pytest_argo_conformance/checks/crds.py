@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from ..resources import cache_dir
+from pytest_argo_conformance.config.paths import cache_dir
 
 CRDS = ("workflows", "workflowtemplates", "cronworkflows", "clusterworkflowtemplates")
 IGNORED = {"description", "title", "example", "externalDocs"}

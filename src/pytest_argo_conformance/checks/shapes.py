@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..argo.workflows import timestamp
+from pytest_argo_conformance.components.argo.workflows import timestamp
 
 Workflow = dict[str, Any]
 Node = dict[str, Any]

@@ -5,12 +5,12 @@ Nothing here imports the plugin; the plugin (and the CLI, through `matrix.cli`) 
 
 from __future__ import annotations
 
-from .diff import Change, DiffResult, diff
-from .html import render_html
-from .json_io import MatrixFileError, read_json, write_json
-from .markdown import render_markdown
-from .merge import MergeError, MergeReport, merge, merge_report
-from .model import (
+from pytest_argo_conformance.matrix.diff import Change, DiffResult, diff
+from pytest_argo_conformance.matrix.html import render_html
+from pytest_argo_conformance.matrix.json_io import MatrixFileError, read_json, write_json
+from pytest_argo_conformance.matrix.markdown import render_markdown
+from pytest_argo_conformance.matrix.merge import MergeError, MergeReport, merge, merge_report
+from pytest_argo_conformance.matrix.model import (
     SCHEMA_VERSION,
     BaselineDifference,
     BuildInfo,
@@ -22,7 +22,7 @@ from .model import (
     one_line,
     phase_outcome,
 )
-from .outputs import write_all
+from pytest_argo_conformance.matrix.outputs import write_all
 
 __all__ = [
     "SCHEMA_VERSION",

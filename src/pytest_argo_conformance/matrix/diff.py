@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Cell, CellKey, Matrix, Outcome
+from pytest_argo_conformance.matrix.model import Cell, CellKey, Matrix, Outcome
 
 BAD = (Outcome.FAILED, Outcome.ERROR)
 LIST_LIMIT = 50  # entries shown per section of render_text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from . import views
-from .model import Cell, Matrix, Outcome
+from pytest_argo_conformance.matrix import views
+from pytest_argo_conformance.matrix.model import Cell, Matrix, Outcome
 
 # Background and text colour per outcome (also used by the browser test to find them in a screenshot).
 COLOURS: dict[str, tuple[str, str]] = {

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .model import Matrix
+from pytest_argo_conformance.matrix.model import Matrix
 
 
 class MatrixFileError(ValueError):

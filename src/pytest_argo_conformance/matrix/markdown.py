@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from . import views
-from .model import Cell, Matrix, Outcome
+from pytest_argo_conformance.matrix import views
+from pytest_argo_conformance.matrix.model import Cell, Matrix, Outcome
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 

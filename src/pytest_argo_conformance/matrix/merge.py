@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .model import BuildInfo, Cell, CellKey, Matrix
+from pytest_argo_conformance.matrix.model import BuildInfo, Cell, CellKey, Matrix
 
 JOIN = " | "
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ._parse import dict_of, list_of, need, optional
+from pytest_argo_conformance.matrix._parse import dict_of, list_of, need, optional
 
 SCHEMA_VERSION = 1
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .html import render_html
-from .json_io import write_json
-from .markdown import render_markdown
-from .model import Matrix
+from pytest_argo_conformance.matrix.html import render_html
+from pytest_argo_conformance.matrix.json_io import write_json
+from pytest_argo_conformance.matrix.markdown import render_markdown
+from pytest_argo_conformance.matrix.model import Matrix
 
 FILENAMES = ("matrix.json", "matrix.md", "matrix.html")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .model import Cell, CellKey, Matrix, Outcome, compare_to_baseline_build
+from pytest_argo_conformance.matrix.model import Cell, CellKey, Matrix, Outcome, compare_to_baseline_build
 
 TITLE = "Argo Workflows conformance"
 SYMBOLS = {

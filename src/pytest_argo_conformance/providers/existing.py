@@ -6,8 +6,8 @@ from pathlib import Path
 
 from kubernetes import client, config as kube_config
 
-from ..timeouts import API_REQUEST
-from .base import ClusterInfo, ProviderError
+from pytest_argo_conformance.config.timeouts import API_REQUEST
+from pytest_argo_conformance.providers.base import ClusterInfo, ProviderError
 
 
 class ExistingProvider:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pytest_kind import KindCluster
 
-from ..resources import clusters_dir
-from ..timeouts import KIND_CREATE
-from .base import ClusterInfo, ProviderError
+from pytest_argo_conformance.config.paths import clusters_dir
+from pytest_argo_conformance.config.timeouts import KIND_CREATE
+from pytest_argo_conformance.providers.base import ClusterInfo, ProviderError
 
 CONFIGS = {"single": "single-node.yaml", "gpu": "gpu-worker.yaml"}
 

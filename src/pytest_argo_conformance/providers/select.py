@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-from ..settings import Settings
-from ..stash import WANTS_GPU_LAYOUT_KEY
-from ..timeouts import DOCKER_PROBE
-from ..versions import version
-from .base import Provider, ProviderError
+from pytest_argo_conformance.plugin.options import Settings
+from pytest_argo_conformance.plugin.stash import WANTS_GPU_LAYOUT_KEY
+from pytest_argo_conformance.config.timeouts import DOCKER_PROBE
+from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.providers.base import Provider, ProviderError
 
 
 def docker_answers() -> bool:
@@ -36,7 +36,7 @@ def make_provider(config: pytest.Config, settings: Settings) -> Provider:
     name = resolve(settings.provider)
     try:
         if name == "kind":
-            from .kind import KindProvider
+            from pytest_argo_conformance.providers.kind import KindProvider
 
             return KindProvider(
                 settings.cluster_name,
@@ -46,12 +46,12 @@ def make_provider(config: pytest.Config, settings: Settings) -> Provider:
                 layout="gpu" if config.stash.get(WANTS_GPU_LAYOUT_KEY, False) else "single",
             )
         if name == "existing":
-            from .existing import ExistingProvider
+            from pytest_argo_conformance.providers.existing import ExistingProvider
 
             assert settings.kubeconfig is not None  # settings.load checked it
             return ExistingProvider(settings.kubeconfig, settings.context)
         try:
-            from .local import LocalProvider
+            from pytest_argo_conformance.providers.local.provider import LocalProvider
         except ImportError as exc:
             raise ProviderError(f"the local provider is not available in this installation ({exc})") from None
         return LocalProvider(settings.cluster_name, keep=settings.keep_cluster)

@@ -1,0 +1,233 @@
+"""Build workflow-controller, argoexec and argo (server) for a controller build, cached per version.
+
+Every kind of build goes through one path: a writable copy of the source tree (the Go module from the module
+proxy, a fork's module, a local directory, or upstream with a patch applied) built with its own go.mod, so that
+`replace` lines and the UI embed of newer releases work as upstream's Makefile builds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, base_version, patch_file
+from pytest_argo_conformance.config.paths import cache_dir
+from pytest_argo_conformance.config.timeouts import GO_BUILD, GO_DOWNLOAD
+
+UPSTREAM_MODULE = "github.com/argoproj/argo-workflows"  # + /vN, the major version's module path
+COMMANDS = ("workflow-controller", "argoexec", "argo")
+IGNORE = shutil.ignore_patterns(".git", "node_modules", "dist", "*.test")
+
+
+class ArgoBuildError(RuntimeError):
+    """A build from source failed; the message names the build and the step."""
+
+
+class ModuleUnavailable(ArgoBuildError):
+    """`go mod download` could not get a module version (not served, no network, ...)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ArgoBinaries:
+    build: str
+    key: str  # cache key, also the image tag of non-release builds
+    version: str  # what the binaries report
+    root: Path  # cache entry: bin/ and src/
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.root / "bin"
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "src"
+
+    def binary(self, name: str) -> Path:
+        return self.bin_dir / name
+
+
+def cache_key(build: ControllerBuild) -> str:
+    if build.source is Source.VERSION:
+        return build.ref
+    if build.source is Source.MODULE:
+        module, version = build.ref.removeprefix("go:").rsplit("@", 1)
+        return f"{version}-{_digest(module.encode())}"
+    if build.source is Source.PATCHED:
+        patch = patch_file(build.ref)
+        assert patch is not None  # checked when the option was parsed
+        return f"{base_version(build.ref)}-patch-{_digest(patch.read_bytes())}"
+    return f"dir-{_tree_digest(Path(build.ref).expanduser())}"
+
+
+def build_binaries(build: ControllerBuild, log: Callable[[str], None] = print) -> ArgoBinaries:
+    """Build (or find in the cache) the three binaries of `build`."""
+    key = cache_key(build)
+    root = cache_dir() / "argo" / key
+    version = base_version(build.ref) if build.source in (Source.VERSION, Source.PATCHED) else key
+    done = ArgoBinaries(build.name, key, version, root)
+    if all(done.binary(cmd).is_file() for cmd in COMMANDS):
+        return done
+    started = time.monotonic()
+    staging = root.with_name(root.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        src = writable_copy(_source_tree(build), staging / "src")
+        if build.source is Source.PATCHED:
+            _apply_patch(build, src)
+        _restore_signal_linux(src, log)
+        ui = src / "ui" / "dist" / "app"  # `argo` embeds the UI (gitignored upstream): an empty page will do
+        ui.mkdir(parents=True, exist_ok=True)
+        (ui / "index.html").touch()
+        _go_build(build, src, staging / "bin", version)
+        shutil.rmtree(root, ignore_errors=True)
+        staging.rename(root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log(f"argo build {build.name} ({key}): {time.monotonic() - started:.0f}s")
+    return done
+
+
+def _source_tree(build: ControllerBuild) -> Path:
+    if build.source is Source.DIRECTORY:
+        return Path(build.ref).expanduser().resolve()
+    if build.source is Source.MODULE:
+        module, version = build.ref.removeprefix("go:").rsplit("@", 1)
+    else:
+        return upstream_source(base_version(build.ref), build.name)
+    return module_dir(module, version, build.name)
+
+
+def upstream_source(version: str, build: str) -> Path:
+    """The read-only source tree of an upstream release, from the module of its major version. A release the
+    module proxy does not serve is one line naming the pinned releases that do build (tried once per session:
+    the caller caches the failure)."""
+    module = upstream_module(version)
+    try:
+        return module_dir(module, version, build)
+    except ModuleUnavailable as exc:
+        from pytest_argo_conformance.components.argo.lines import served_versions_hint
+
+        words = " ".join(exc.reason.split())
+        status = re.search(r"\b(40[34] [A-Za-z ]+?|410 Gone|unknown revision \S+|not available)\b", words)
+        why = status.group(1) if status else words[-120:]
+        raise ArgoBuildError(f"build {build}: upstream {version} ({module}) cannot be had from the Go module proxy "
+                             f"here ({why}); {served_versions_hint()}, or give the build as an image, "
+                             "go:MODULE@VERSION or a source directory") from None
+
+
+def upstream_module(version: str) -> str:
+    """The upstream module path of a release: `.../v3` for v3.x, `.../v4` for v4.x (Go's major-version rule)."""
+    major = version.removeprefix("v").split(".", 1)[0]
+    return f"{UPSTREAM_MODULE}/v{major}"
+
+
+def _apply_patch(build: ControllerBuild, src: Path) -> None:
+    patch = patch_file(build.ref)
+    assert patch is not None
+    done = subprocess.run(
+        ["git", "apply", "--verbose", str(patch)], cwd=src, capture_output=True, text=True, timeout=60, check=False
+    )
+    if done.returncode != 0:
+        raise ArgoBuildError(f"build {build.name}: {patch.name} does not apply: {done.stderr.strip()}")
+
+
+def _restore_signal_linux(src: Path, log: Callable[[str], None]) -> None:
+    """The module zips served here lack workflow/executor/os[-]specific/signal_linux.go (argoexec then fails with
+    `undefined: Setpgid`). Its darwin twin is the same POSIX code (process groups, kill, wait4), so use it."""
+    for name in ("os-specific", "osspecific"):  # the package was renamed in v3.7
+        folder = src / "workflow" / "executor" / name
+        linux, darwin = folder / "signal_linux.go", folder / "signal_darwin.go"
+        if darwin.is_file() and not linux.exists():
+            shutil.copyfile(darwin, linux)
+            log(f"note: {linux.relative_to(src)} is missing from the source; using signal_darwin.go (same POSIX calls)")
+
+
+def writable_copy(source: Path, dest: Path) -> Path:
+    """Copy a source tree (the module cache is read-only) so that it can be patched and built in place."""
+    shutil.copytree(source, dest, ignore=IGNORE, symlinks=True)
+    for path in dest.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+    return dest
+
+
+def go_build(what: str, src: Path, out: str, packages: list[str], ldflags: str = "-s -w") -> None:
+    """One static, reproducible `go build` in `src` with the module's own go.mod; `out` is a file or a dir/."""
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
+    cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, *packages]
+    try:
+        done = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True, timeout=GO_BUILD, check=False)
+    except subprocess.TimeoutExpired:
+        raise ArgoBuildError(f"{what}: go build did not finish in {GO_BUILD}s") from None
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise ArgoBuildError(f"{what}: go build failed:\n{tail}")
+
+
+def _go_build(build: ControllerBuild, src: Path, out: Path, version: str) -> None:
+    pkg = _module_path(src)
+    ldflags = " ".join(
+        [
+            "-s -w",
+            f"-X {pkg}.version={version}",
+            f"-X {pkg}.gitTag={version}",
+            f"-X {pkg}.gitTreeState=clean",
+            f"-X {pkg}.buildDate=1970-01-01T00:00:00Z",
+        ]
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    go_build(f"build {build.name}", src, str(out) + "/", [f"./cmd/{name}" for name in COMMANDS], ldflags)
+
+
+def _module_path(src: Path) -> str:
+    for line in (src / "go.mod").read_text().splitlines():
+        if line.startswith("module "):
+            return line.split()[1]
+    raise ArgoBuildError(f"{src}/go.mod has no module line")
+
+
+def module_dir(module: str, version: str, build: str) -> Path:
+    """The read-only module tree in Go's module cache (downloaded through the module proxy if needed)."""
+    done = subprocess.run(
+        ["go", "mod", "download", "-json", f"{module}@{version}"],
+        capture_output=True,
+        text=True,
+        timeout=GO_DOWNLOAD,
+        check=False,
+    )
+    try:
+        info = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        info = {}
+    if done.returncode != 0 or "Dir" not in info:
+        reason = info.get("Error") or "\n".join(done.stderr.strip().splitlines()[-1:]) or "no output"
+        raise ModuleUnavailable(f"build {build}: cannot download {module}@{version}: {reason}", reason)
+    return Path(info["Dir"])
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _tree_digest(root: Path) -> str:
+    """Content digest of a source directory's Go files and module files (what the build depends on)."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".go", ".mod", ".sum") and ".git" not in path.parts and path.is_file():
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]

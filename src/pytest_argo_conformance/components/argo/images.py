@@ -1,0 +1,51 @@
+"""The images of a controller build: upstream names for releases, local names for other source builds.
+
+Built the way upstream's Dockerfile builds them: the static binary in /bin, user 8737, the binary as entrypoint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, upstream_images
+from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
+from pytest_argo_conformance.components.argo.build import ArgoBinaries
+
+LOCAL_REPO = "localhost/argo-conformance"
+ROLES = {"workflow-controller": "workflow-controller", "argoexec": "argoexec", "server": "argo"}  # role -> binary
+USER = "8737"
+NSSWITCH = b"hosts: files dns\n"
+
+
+def image_names(build: ControllerBuild, binaries: ArgoBinaries) -> dict[str, str]:
+    """role -> image name. A release keeps upstream's names, so manifests written for kind work unchanged."""
+    if build.source is Source.VERSION:
+        return upstream_images(build.ref)
+    return {
+        "workflow-controller": f"{LOCAL_REPO}/workflow-controller:{binaries.key}",
+        "argoexec": f"{LOCAL_REPO}/argoexec:{binaries.key}",
+        "server": f"{LOCAL_REPO}/argocli:{binaries.key}",
+    }
+
+
+def write_images(build: ControllerBuild, binaries: ArgoBinaries) -> dict[str, tuple[str, Path]]:
+    """Write (once, cached next to the binaries) each role's OCI tarball; role -> (image name, tarball)."""
+    out: dict[str, tuple[str, Path]] = {}
+    for role, name in image_names(build, binaries).items():
+        binary = ROLES[role]
+        tarball = binaries.root / "images" / f"{role}.tar"
+        if not tarball.is_file():
+            spec = ImageSpec(
+                name=name,
+                files=(
+                    File(f"/bin/{binary}", source=binaries.binary(binary)),
+                    File("/etc/nsswitch.conf", data=NSSWITCH, mode=0o644),
+                    File("/tmp/.keep", data=b"", mode=0o644),
+                ),
+                entrypoint=(binary,),
+                user=USER,
+                labels={"org.opencontainers.image.version": binaries.version},
+            )
+            write_oci_tarball(spec, tarball)
+        out[role] = (name, tarball)
+    return out

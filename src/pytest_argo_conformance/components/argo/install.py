@@ -1,0 +1,310 @@
+"""Install Argo Workflows for one (build, topology) cell, verify it, and remove it again.
+
+The five set-ups of the OpenShift AI proof of concept (ids from `topologies.py`):
+- upstream-global: the build's own default install in `argo` (controller, Argo Server, its CRDs and cluster RBAC);
+- dropin-global: the baseline's install with the controller (and its executor) replaced by the build's;
+- native-namespaced: the baseline's global controller at zero replicas; the build's controller runs with
+  `--namespaced --managed-namespace` in the workflow namespace with the build's `namespace-install` RBAC;
+- namespaced-copy: the same, but the controller is a copy of the global Deployment with its own service account
+  and the suite's own namespaced RBAC (`suites/manifests/namespaced-copy-rbac.yaml`);
+- dsp-managed: the controller that Data Science Pipelines deploys; elsewhere skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from pytest_argo_conformance import kube
+from pytest_argo_conformance.providers.base import ClusterInfo
+from pytest_argo_conformance.config.paths import suites_dir
+from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
+from pytest_argo_conformance.components.argo.topologies import Topology
+from pytest_argo_conformance.components.argo import manifests
+from pytest_argo_conformance.components import s3
+from pytest_argo_conformance.components.argo.artifacts import BuildArtifacts
+
+SYSTEM_NAMESPACE = "argo"
+CONTROLLER = "workflow-controller"
+CONFIGMAP = "workflow-controller-configmap"
+WORKFLOW_SA = "argo-workflow"
+COPY_SA = "argo-conformance-controller"
+REQUEUE_TIME = "1s"
+DSPA_CRD = "datasciencepipelinesapplications.datasciencepipelinesapplications.opendatahub.io"
+
+
+class InstallError(RuntimeError):
+    """An install did not come up; the message carries what was seen (pod states, controller log tail)."""
+
+
+@dataclass(frozen=True)
+class Controller:
+    namespace: str
+    name: str  # Deployment name
+    role: str  # "under test" or "global (scaled to zero)"
+
+
+@dataclass
+class Installation:
+    cluster: ClusterInfo
+    topology: Topology
+    artifacts: BuildArtifacts
+    baseline: BuildArtifacts
+    namespace: str  # where workflows run
+    controllers: list[Controller] = field(default_factory=list)
+    api: client.ApiClient | None = None
+    created_namespaces: list[str] = field(default_factory=list)
+    cluster_objects: list[tuple[str, str, str]] = field(default_factory=list)  # (apiVersion, kind, name)
+
+    @property
+    def under_test(self) -> Controller:
+        return next(c for c in self.controllers if c.role == "under test")
+
+    @property
+    def baseline_source(self) -> Path:
+        return self.baseline.source_dir
+
+    @property
+    def global_controller(self) -> Controller:
+        return Controller(SYSTEM_NAMESPACE, CONTROLLER, "global")
+
+    def core(self) -> client.CoreV1Api:
+        assert self.api is not None
+        return client.CoreV1Api(self.api)
+
+    def controller_log(self, controller: Controller | None = None, tail: int = 80) -> str:
+        return pod_logs(self.core(), (controller or self.under_test).namespace, "app=workflow-controller", tail)
+
+    def scale(self, controller: Controller, replicas: int) -> None:
+        assert self.api is not None
+        client.AppsV1Api(self.api).patch_namespaced_deployment_scale(
+            controller.name, controller.namespace, {"spec": {"replicas": replicas}}
+        )
+        if replicas:
+            wait_available(self.api, controller.namespace, controller.name)
+
+    def uninstall(self) -> None:
+        """Delete what the install created: namespaces (waiting until they are gone) and cluster-wide objects."""
+        if self.api is None:
+            return
+        core = self.core()
+        for ns in self.created_namespaces:  # nothing here needs a graceful stop: do not wait 30 s for each pod
+            kube.delete_quietly(core.delete_collection_namespaced_pod, ns, grace_period_seconds=0)
+            kube.delete_quietly(core.delete_namespace, ns)
+        dyn = kube.dynamic_client(self.api)
+        for api_version, kind, name in self.cluster_objects:
+            resource = dyn.resources.get(api_version=api_version, kind=kind)
+            kube.delete_quietly(resource.delete, name=name)
+        for ns in self.created_namespaces:
+            kube.delete_namespace(core, ns, NAMESPACE_GONE)
+        self.api.close()
+        self.api = None
+
+
+def workflow_namespace(cell_id: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = f"acf-{cell_id}" + (f"-{worker}" if worker else "")
+    return name[:63].rstrip("-")
+
+
+def install(cluster: ClusterInfo, artifacts: BuildArtifacts, baseline: BuildArtifacts, topology: Topology,
+            cell_id: str) -> Installation:
+    api = kube.api_client(cluster)
+    inst = Installation(cluster, topology, artifacts, baseline, workflow_namespace(cell_id), api=api)
+    try:
+        _install(api, inst, artifacts, baseline, topology)
+    except BaseException:
+        inst.uninstall()
+        raise
+    return inst
+
+
+def _install(api: client.ApiClient, inst: Installation, build: BuildArtifacts, baseline: BuildArtifacts,
+             topology: Topology) -> None:
+    dyn = kube.dynamic_client(api)
+    core = client.CoreV1Api(api)
+    owned = {kube.OWNED_LABEL: "true"}
+    if topology.id == "dsp-managed":
+        raise InstallError("dsp-managed is installed by Data Science Pipelines, not by the suite")
+    # The global install: the build's own in upstream-global, otherwise the baseline's.
+    global_src = build if topology.id == "upstream-global" else baseline
+    global_controller = build if topology.id in ("upstream-global", "dropin-global") else baseline
+    _claim_namespace(core, SYSTEM_NAMESPACE, inst)
+    _claim_namespace(core, inst.namespace, inst)
+    crds = manifests.labelled(manifests.load(build.source_dir / "manifests" / "base" / "crds" / "minimal"), owned)
+    kube.apply(dyn, crds)
+    system = manifests.labelled(_global_objects(global_src.source_dir), owned)
+    for obj in system:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == CONFIGMAP:
+            obj["data"] = {**(obj.get("data") or {}), "artifactRepository": s3.repository_config()}
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == CONTROLLER:
+            _controller_pod(obj, global_controller, namespaced_in=None)
+            if topology.replaces_global:
+                obj["spec"]["replicas"] = 0
+        elif obj["kind"] == "Deployment" and obj["metadata"]["name"] == "argo-server":
+            _server_pod(obj, global_src)
+    inst.cluster_objects += [
+        (o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in system if o["kind"] in manifests.CLUSTER_SCOPED
+    ]
+    kube.apply(dyn, system)
+    kube.apply(dyn, _workflow_namespace_objects(inst.namespace, build, owned))
+    if topology.namespaced:
+        kube.apply(dyn, _namespaced_controller(inst.namespace, build, topology, system, owned))
+        inst.controllers.append(Controller(inst.namespace, CONTROLLER, "under test"))
+    else:
+        inst.controllers.append(Controller(SYSTEM_NAMESPACE, CONTROLLER, "under test"))
+    try:
+        wait_available(api, inst.under_test.namespace, CONTROLLER)
+    except kube.WaitTimeout as exc:
+        log = pod_logs(core, inst.under_test.namespace, "app=workflow-controller", 40)
+        raise InstallError(f"{exc}\n--- controller log ---\n{log}") from None
+
+
+def _claim_namespace(core: client.CoreV1Api, name: str, inst: Installation) -> None:
+    """Create a namespace for this install; one that exists and is not ours is a clear error, never reused."""
+    try:
+        existing = core.read_namespace(name)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    else:
+        labels = existing.metadata.labels or {}
+        if labels.get(kube.OWNED_LABEL) != "true":
+            raise InstallError(
+                f"namespace {name} already exists and was not created by argo-conformance; remove it or use another cluster"
+            )
+        kube.delete_namespace(core, name, NAMESPACE_GONE)  # a leftover of an interrupted run
+    core.create_namespace({"metadata": {"name": name, "labels": {kube.OWNED_LABEL: "true"}}})
+    inst.created_namespaces.append(name)
+
+
+def _global_objects(source: Path) -> list[dict[str, Any]]:
+    root = source / "manifests"
+    objects = manifests.load(root / "base" / "workflow-controller") + manifests.load(root / "base" / "argo-server")
+    # v3.7 moved the cluster RBAC from cluster-install/ to cluster-install-no-crds/
+    cluster = root / "cluster-install-no-crds"
+    cluster = cluster if cluster.is_dir() else root / "cluster-install"
+    objects += manifests.load(cluster / "workflow-controller-rbac")
+    objects += manifests.load(cluster / "argo-server-rbac")
+    return manifests.in_namespace(objects, SYSTEM_NAMESPACE)
+
+
+def _workflow_namespace_objects(namespace: str, build: BuildArtifacts, owned: dict[str, str]) -> list[dict[str, Any]]:
+    role = manifests.load(build.source_dir / "manifests" / "quick-start" / "base" / "executor" / "emissary"
+                          / "executor-role.yaml")
+    objects = role + [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": WORKFLOW_SA}},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": f"{WORKFLOW_SA}-executor"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "executor"},
+            "subjects": [{"kind": "ServiceAccount", "name": WORKFLOW_SA}],
+        },
+    ]
+    return manifests.labelled(manifests.in_namespace(objects, namespace), owned) + [s3.credentials_secret(namespace)]
+
+
+def _namespaced_controller(namespace: str, build: BuildArtifacts, topology: Topology,
+                           system: list[dict[str, Any]], owned: dict[str, str]) -> list[dict[str, Any]]:
+    deployment = copy.deepcopy(manifests.by_kind(system, "Deployment", CONTROLLER)[0])
+    configmap = copy.deepcopy(manifests.by_kind(system, "ConfigMap", CONFIGMAP)[0])
+    deployment["spec"]["replicas"] = 1
+    _controller_pod(deployment, build, namespaced_in=namespace)
+    if topology.id == "native-namespaced":
+        rbac = manifests.load(build.source_dir / "manifests" / "namespace-install" / "workflow-controller-rbac")
+        account = "argo"
+    else:
+        rbac = manifests.load(suites_dir() / "manifests" / "namespaced-copy-rbac.yaml")
+        account = COPY_SA
+    deployment["spec"]["template"]["spec"]["serviceAccountName"] = account
+    deployment["spec"]["template"]["spec"].pop("priorityClassName", None)
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": account}}
+    objects = [sa, configmap, deployment, *rbac]
+    for obj in objects:
+        obj["metadata"].pop("namespace", None)
+        obj["metadata"].pop("resourceVersion", None)
+    return manifests.labelled(manifests.in_namespace(objects, namespace), owned)
+
+
+def _controller_pod(deployment: dict[str, Any], build: BuildArtifacts, namespaced_in: str | None) -> None:
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["image"] = build.images["workflow-controller"]
+    container["imagePullPolicy"] = "IfNotPresent"
+    args = ["--configmap", CONFIGMAP, "--executor-image", build.images["argoexec"],
+            "--executor-image-pull-policy", "IfNotPresent"]
+    if namespaced_in:
+        args += ["--namespaced", "--managed-namespace", namespaced_in]
+    container["args"] = args
+    # Re-check running workflows every second rather than every 10 s, as Argo's own e2e set-up does.
+    _set_env(container, "DEFAULT_REQUEUE_TIME", REQUEUE_TIME)
+
+
+def _server_pod(deployment: dict[str, Any], build: BuildArtifacts) -> None:
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["image"] = build.images["server"]
+    container["imagePullPolicy"] = "IfNotPresent"
+    container["args"] = ["server", "--auth-mode=client"]
+    # The server's gateway dials its own TLS port over gRPC; grpc-go >= 1.67 then insists on ALPN, which the
+    # server's listener does not offer ("missing selected ALPN property"): turn that check off.
+    _set_env(container, "GRPC_ENFORCE_ALPN_ENABLED", "false")
+
+
+def _set_env(container: dict[str, Any], name: str, value: str) -> None:
+    env = [e for e in container.get("env") or [] if e.get("name") != name]
+    container["env"] = env + [{"name": name, "value": value}]
+
+
+def wait_available(api: client.ApiClient, namespace: str, name: str, timeout: float = CONTROLLER_READY) -> None:
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+
+    def probe() -> tuple[bool, str]:
+        dep = apps.read_namespaced_deployment(name, namespace)
+        ready = dep.status.available_replicas or 0
+        if ready >= (dep.spec.replicas or 0) and dep.status.observed_generation == dep.metadata.generation:
+            return True, "available"
+        return False, pod_states(core, namespace, ",".join(f"{k}={v}" for k, v in dep.spec.selector.match_labels.items()))
+
+    kube.wait_for(f"deployment {namespace}/{name} to be available", probe, timeout)
+
+
+def pod_states(core: client.CoreV1Api, namespace: str, selector: str) -> str:
+    pods = core.list_namespaced_pod(namespace, label_selector=selector).items
+    if not pods:
+        return "no pods"
+    states = []
+    for pod in pods:
+        detail = pod.status.phase
+        for cs in pod.status.container_statuses or []:
+            waiting = cs.state.waiting if cs.state else None
+            if waiting:
+                detail += f" {cs.name}: {waiting.reason} {waiting.message or ''}".rstrip()
+        states.append(f"{pod.metadata.name} {detail}")
+    return "; ".join(states)
+
+
+def pod_logs(core: client.CoreV1Api, namespace: str, selector: str, tail: int) -> str:
+    out = []
+    for pod in core.list_namespaced_pod(namespace, label_selector=selector).items:
+        try:
+            text = core.read_namespaced_pod_log(pod.metadata.name, namespace, tail_lines=tail)
+        except ApiException as exc:
+            text = f"(no log: {exc.reason})"
+        out.append(f"[{pod.metadata.name}]\n{text}")
+    return "\n".join(out) or f"(no pods matching {selector} in {namespace})"
+
+
+def dsp_available(api: client.ApiClient) -> bool:
+    try:
+        client.ApiextensionsV1Api(api).read_custom_resource_definition(DSPA_CRD)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True

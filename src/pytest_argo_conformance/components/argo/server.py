@@ -1,0 +1,89 @@
+"""The Argo Server's REST API for a cell: where it answers, and a least-privilege Bearer token for a namespace."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kubernetes import client
+
+from pytest_argo_conformance import kube
+from pytest_argo_conformance.config.timeouts import PORT_FORWARD, TOKEN_SECONDS
+from pytest_argo_conformance.components.argo.install import SYSTEM_NAMESPACE, Installation, wait_available
+
+SERVICE = "argo-server"
+PORT = 2746
+CLIENT_SA = "argo-conformance-client"
+
+
+@contextmanager
+def base_url(inst: Installation) -> Iterator[str]:
+    """https://HOST:PORT of the Argo Server: its ClusterIP on the local provider (the host is the node and routes
+    service addresses), else a `kubectl port-forward` on loopback for the duration of the block."""
+    assert inst.api is not None
+    wait_available(inst.api, SYSTEM_NAMESPACE, SERVICE)
+    if inst.cluster.provider == "local":
+        svc = client.CoreV1Api(inst.api).read_namespaced_service(SERVICE, SYSTEM_NAMESPACE)
+        yield f"https://{svc.spec.cluster_ip}:{PORT}"
+        return
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise RuntimeError("kubectl is not on PATH: it is needed to reach the Argo Server of a kind or existing cluster")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        local_port = sock.getsockname()[1]
+    cmd = [kubectl, f"--kubeconfig={inst.cluster.kubeconfig}", "-n", SYSTEM_NAMESPACE, "port-forward",
+           f"svc/{SERVICE}", f"{local_port}:{PORT}"]
+    if inst.cluster.context:
+        cmd.insert(2, f"--context={inst.cluster.context}")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        kube.wait_for(f"kubectl port-forward to {SERVICE} on 127.0.0.1:{local_port}",
+                      lambda: _listening(local_port, proc), PORT_FORWARD, interval=0.2)
+        yield f"https://127.0.0.1:{local_port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _listening(port: int, proc: subprocess.Popen[bytes]) -> tuple[bool, str]:
+    if proc.poll() is not None:
+        raise RuntimeError(f"kubectl port-forward exited {proc.returncode}: {proc.stderr.read().decode()[-300:] if proc.stderr else ''}")
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0, "not listening yet"
+
+
+def client_token(inst: Installation) -> str:
+    """A short-lived token of a service account that may only read templates and submit/read workflows in the
+    workflow namespace. Callers must keep it out of logs and reports."""
+    assert inst.api is not None
+    ns = inst.namespace
+    rules = [
+        {"apiGroups": ["argoproj.io"], "resources": ["workflowtemplates"], "verbs": ["get", "list", "create"]},
+        {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["get", "list", "watch", "create", "update", "patch"]},
+    ]
+    owned = {kube.OWNED_LABEL: "true"}
+    kube.apply(kube.dynamic_client(inst.api), [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+         "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}, "rules": rules},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": CLIENT_SA},
+         "subjects": [{"kind": "ServiceAccount", "name": CLIENT_SA, "namespace": ns}]},
+    ])
+    request = {"spec": {"expirationSeconds": TOKEN_SECONDS}}
+    deadline = time.monotonic() + 30
+    while True:  # the service account may take a moment to exist for the token API
+        try:
+            token = client.CoreV1Api(inst.api).create_namespaced_service_account_token(CLIENT_SA, ns, request)
+            return str(token.status.token)
+        except client.exceptions.ApiException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

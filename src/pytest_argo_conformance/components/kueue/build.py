@@ -1,0 +1,61 @@
+"""Kueue's controller (`cmd/kueue` of the sigs.k8s.io/kueue Go module) and its image.
+
+On the local provider the binary is built from the pinned module and written into an image that containerd
+imports; on kind and existing clusters the release image (`kueue-image-repo` in versions.yaml) is used.
+The source tree is needed everywhere: the manifests are rendered from its `config/`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+from pytest_argo_conformance.components.argo.build import go_build, module_dir, writable_copy
+from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
+from pytest_argo_conformance.providers.base import Provider
+from pytest_argo_conformance.config.paths import cache_dir
+from pytest_argo_conformance.config.versions import version
+
+MODULE = "sigs.k8s.io/kueue"
+LOCAL_IMAGE = "localhost/argo-conformance/kueue"
+USER = "65532"  # the release image's nonroot user
+
+
+def source_dir(release: str) -> Path:
+    """The read-only module tree of `release` (downloaded through the module proxy when needed)."""
+    return module_dir(MODULE, release, f"kueue {release}")
+
+
+def image_for(provider: Provider, release: str, log: Callable[[str], None] = print) -> str:
+    """Make Kueue's image available to the cluster and return its name."""
+    if provider.name != "local":
+        image = f"{version('kueue-image-repo')}:{release}"
+        if provider.name == "kind":
+            provider.load_image(image)
+        return image
+    root = cache_dir() / "kueue" / release
+    tarball = root / "image.tar"
+    name = f"{LOCAL_IMAGE}:{release}"
+    if not tarball.is_file():
+        binary = _build(root, release, log)
+        spec = ImageSpec(name=name, files=(File("/manager", source=binary),), entrypoint=("/manager",), user=USER)
+        write_oci_tarball(spec, tarball)
+    provider.load_image(name, tarball)
+    return name
+
+
+def _build(root: Path, release: str, log: Callable[[str], None]) -> Path:
+    started = time.monotonic()
+    src = root / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    writable_copy(source_dir(release), src)
+    out = root / "manager"
+    ldflags = f"-s -w -X {MODULE}/pkg/version.GitVersion={release} -X {MODULE}/pkg/version.BuildDate=1970-01-01T00:00:00Z"
+    try:
+        go_build(f"kueue {release}", src, str(out), ["./cmd/kueue"], ldflags)
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+    log(f"kueue build {release}: {time.monotonic() - started:.0f}s")
+    return out

@@ -1,0 +1,139 @@
+"""The S3 artifact repository for the suites: an S3-compatible server (gofakes3) in the cluster.
+
+On the local provider it is built from its Go module and imported like every other image; elsewhere the image in
+clusters/local/versions.yaml is used. The bucket and credentials are fixed: the server holds only test artifacts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+from kubernetes import client
+
+from pytest_argo_conformance import kube
+from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
+from pytest_argo_conformance.providers.base import Provider
+from pytest_argo_conformance.config.paths import cache_dir
+from pytest_argo_conformance.config.timeouts import NAMESPACE_GONE
+from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.components.argo.build import go_build, module_dir, writable_copy
+
+NAMESPACE = "argo-conformance-s3"
+SERVICE = "s3"
+PORT = 9000
+BUCKET = "argo-artifacts"
+SECRET = "argo-conformance-s3"
+ACCESS_KEY, SECRET_KEY = "conformance", "conformance-secret"
+MODULE = "github.com/johannesboyne/gofakes3"
+LOCAL_IMAGE = "localhost/argo-conformance/gofakes3"
+
+
+def endpoint() -> str:
+    return f"{SERVICE}.{NAMESPACE}.svc.cluster.local:{PORT}"
+
+
+def image_for(provider: Provider) -> str:
+    """Make the server's image available to the cluster and return its name."""
+    if provider.name != "local":
+        image = version("s3-server-image")
+        if provider.name == "kind":
+            provider.load_image(image)
+        return image
+    release = version("gofakes3")
+    root = cache_dir() / "gofakes3" / release
+    tarball = root / "image.tar"
+    name = f"{LOCAL_IMAGE}:{release}"
+    if not tarball.is_file():
+        binary = _build(root, release)
+        spec = ImageSpec(name=name, files=(File("/bin/gofakes3", source=binary),), entrypoint=("/bin/gofakes3",),
+                         user="65534")
+        write_oci_tarball(spec, tarball)
+    provider.load_image(name, tarball)
+    return name
+
+
+def _build(root: Path, release: str) -> Path:
+    src = root / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    writable_copy(module_dir(MODULE, release, "gofakes3"), src)
+    out = root / "gofakes3"
+    go_build(f"gofakes3 {release}", src, str(out), ["./cmd/gofakes3"])
+    return out
+
+
+def deploy(api: client.ApiClient, image: str) -> None:
+    """Namespace, Deployment and Service of the S3 server; waits until it is available."""
+    from pytest_argo_conformance.components.argo.install import wait_available
+
+    core = client.CoreV1Api(api)
+    if not kube.namespace_gone(core, NAMESPACE)[0]:  # a leftover (or one still terminating): start afresh
+        kube.delete_namespace(core, NAMESPACE, NAMESPACE_GONE)
+    owned = {kube.OWNED_LABEL: "true"}
+    labels = {"app": "argo-conformance-s3"}
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": owned}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": SERVICE, "namespace": NAMESPACE, "labels": owned},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "s3",
+                                "image": image,
+                                "imagePullPolicy": "IfNotPresent",
+                                "args": ["-backend", "memory", "-initialbucket", BUCKET, "-host", f":{PORT}",
+                                         "-autobucket", "-quiet"],
+                                "ports": [{"containerPort": PORT}],
+                                "readinessProbe": {"tcpSocket": {"port": PORT}, "periodSeconds": 1},
+                            }
+                        ]
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": SERVICE, "namespace": NAMESPACE, "labels": owned},
+            "spec": {"selector": labels, "ports": [{"port": PORT, "targetPort": PORT}]},
+        },
+    ]
+    kube.apply(kube.dynamic_client(api), objects)
+    wait_available(api, NAMESPACE, SERVICE)
+
+
+def remove(api: client.ApiClient) -> None:
+    kube.delete_namespace(client.CoreV1Api(api), NAMESPACE, NAMESPACE_GONE)
+
+
+def credentials_secret(namespace: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": SECRET, "namespace": namespace, "labels": {kube.OWNED_LABEL: "true"}},
+        "stringData": {"accesskey": ACCESS_KEY, "secretkey": SECRET_KEY},
+    }
+
+
+def repository_config() -> str:
+    """The `artifactRepository` entry of workflow-controller-configmap."""
+    return yaml.safe_dump(
+        {
+            "archiveLogs": False,
+            "s3": {
+                "bucket": BUCKET,
+                "endpoint": endpoint(),
+                "insecure": True,
+                "accessKeySecret": {"name": SECRET, "key": "accesskey"},
+                "secretKeySecret": {"name": SECRET, "key": "secretkey"},
+            },
+        }
+    )

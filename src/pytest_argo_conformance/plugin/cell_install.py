@@ -1,0 +1,72 @@
+"""The built-in `pytest_argo_install`: prepare each build once per session, then install a cell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance.components.argo import install as argo_install
+from pytest_argo_conformance.components.argo.artifacts import BuildArtifacts, prepare
+from pytest_argo_conformance.components.argo.build import ArgoBuildError
+from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
+from pytest_argo_conformance.kube import WaitTimeout, api_client
+from pytest_argo_conformance.toolchain.oci import ImageError
+from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
+from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
+from pytest_argo_conformance.components.argo.topologies import Topology
+
+ARTIFACTS_KEY = pytest.StashKey[dict[str, "BuildArtifacts | Exception"]]()
+FAILURES = (argo_install.InstallError, ArgoBuildError, ImageError, ProviderError, WaitTimeout, OSError)
+
+
+def install(
+    config: pytest.Config, provider: Provider, cluster: ClusterInfo, build: ControllerBuild, topology: Topology
+) -> Any:
+    if topology.id == "dsp-managed":
+        _require_dsp(cluster)
+    settings = config.stash[SETTINGS_KEY]
+    artifacts = _artifacts(config, provider, build)
+    baseline = _artifacts(config, provider, settings.baseline)
+    try:
+        return argo_install.install(cluster, artifacts, baseline, topology, f"{build.name}-{topology.id}")
+    except FAILURES as exc:
+        pytest.fail(f"install of {build.name} in {topology.id} failed: {exc}", pytrace=False)
+
+
+def _artifacts(config: pytest.Config, provider: Provider, build: ControllerBuild) -> BuildArtifacts:
+    """Build and load a build's images once per session; a failed build fails each of its cells with the reason."""
+    cache = config.stash.setdefault(ARTIFACTS_KEY, {})
+    if build.name not in cache:
+        try:
+            cache[build.name] = prepare(build, provider, log=_progress(config))
+        except FAILURES as exc:
+            cache[build.name] = exc
+    found = cache[build.name]
+    if isinstance(found, Exception):
+        pytest.fail(f"build {build.name} ({build.ref}) is not available: {found}", pytrace=False)
+    return found
+
+
+def _progress(config: pytest.Config) -> Any:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+
+    def log(line: str) -> None:
+        if reporter is not None:
+            reporter.write_line(f"argo-conformance: {line}")
+
+    return log
+
+
+def _require_dsp(cluster: ClusterInfo) -> None:
+    api = api_client(cluster)
+    try:
+        present = argo_install.dsp_available(api)
+    finally:
+        api.close()
+    if not present:
+        pytest.skip(
+            "dsp-managed needs OpenShift AI Data Science Pipelines (CRD DataSciencePipelinesApplication); "
+            "this cluster has none"
+        )
+    pytest.skip("dsp-managed: this cluster has DSP, but attaching to DSP-deployed controllers is not supported yet")

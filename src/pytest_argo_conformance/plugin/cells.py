@@ -1,0 +1,38 @@
+"""A cell of the matrix as the tests see it: one controller build in one topology."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
+from pytest_argo_conformance.components.argo.topologies import Topology
+
+# user_properties keys: they carry a report's cell to the matrix (also across xdist workers)
+# and land in JUnit XML as <property> elements.
+PROP_BUILD = "argo.build"
+PROP_TOPOLOGY = "argo.topology"
+PROP_CHECK = "argo.check"
+PROP_SUITE = "argo.suite"
+PROP_FIGURE_PREFIX = "argo.figure."
+PROP_NOTE = "argo.note"
+PROP_VERSION_PREFIX = "argo.version."  # argo.version.kubernetes = v1.34.4
+PROP_DIGEST_PREFIX = "argo.digest."  # argo.digest.<image> = sha256:...
+
+
+@dataclass(frozen=True)
+class CellTarget:
+    build: ControllerBuild
+    topology: Topology
+
+    @property
+    def id(self) -> str:
+        return f"{self.build.name}-{self.topology.id}"
+
+    def __repr__(self) -> str:  # what reports (Allure parameters, -v ids) show
+        return self.id
+
+
+def suite_name(module_name: str) -> str:
+    """suites/test_steps.py -> 'steps'."""
+    stem = module_name.rsplit(".", 1)[-1]
+    return stem.removeprefix("test_")

@@ -1,0 +1,89 @@
+"""What a failing check's report carries: node trees, workflow YAML, controller log, events, failing pod logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from pytest_argo_conformance.components.argo import workflows as wfapi
+from pytest_argo_conformance.components.kueue.queues import describe_workload
+from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+
+LOG_TAIL = 60
+EVENTS = 40
+
+
+def collect(runner: WorkflowRunner) -> list[tuple[str, str]]:
+    """(title, text) sections; each is collected on its own so one API error does not hide the others. Nothing when
+    the check submitted no workflow (e.g. the API server refused it): the controller never saw anything."""
+    sections: list[tuple[str, str]] = []
+    if not runner.submitted:
+        return sections
+    api = runner.api
+    core = client.CoreV1Api(api)
+    for name in runner.submitted:
+        try:
+            wf = runner.get(name)
+        except ApiException as exc:
+            sections.append((f"workflow {name}", f"(not readable: {exc.status} {exc.reason})"))
+            continue
+        sections.append((f"workflow {name}: node tree", wfapi.node_tree(wf)))
+        wf["metadata"].pop("managedFields", None)
+        sections.append((f"workflow {name}: YAML", yaml.safe_dump(wf, sort_keys=False)))
+        for pod in runner.pods(name):
+            if pod.status.phase != "Succeeded":
+                sections.append((f"pod {pod.metadata.name} ({pod.status.phase}): log", _pod_log(core, pod)))
+    try:
+        sections.append(("controller log (tail)", runner.installation.controller_log(tail=LOG_TAIL)))
+    except ApiException as exc:
+        sections.append(("controller log (tail)", f"(not readable: {exc.status} {exc.reason})"))
+    sections.append((f"events in {runner.namespace}", _events(core, runner.namespace)))
+    return sections
+
+
+def _pod_log(core: client.CoreV1Api, pod: Any) -> str:
+    out = []
+    for container in ("main", "wait", "init"):
+        try:
+            text = core.read_namespaced_pod_log(pod.metadata.name, pod.metadata.namespace, container=container,
+                                                tail_lines=LOG_TAIL)
+        except ApiException:
+            continue
+        out.append(f"[{container}]\n{text}")
+    reasons = [
+        f"{cs.name}: {cs.state.waiting.reason}"
+        for cs in (pod.status.container_statuses or [])
+        if cs.state and cs.state.waiting
+    ]
+    conditions = [f"{c.type}={c.status} {c.reason or ''} {c.message or ''}".strip() for c in pod.status.conditions or []]
+    return "\n".join(out + reasons + conditions) or "(no log)"
+
+
+def _events(core: client.CoreV1Api, namespace: str) -> str:
+    try:
+        items = core.list_namespaced_event(namespace).items
+    except ApiException as exc:
+        return f"(not readable: {exc.status} {exc.reason})"
+    items.sort(key=lambda e: (e.last_timestamp or e.event_time or e.metadata.creation_timestamp))
+    return "\n".join(
+        f"{e.type} {e.reason} {e.involved_object.kind}/{e.involved_object.name}: {e.message}" for e in items[-EVENTS:]
+    ) or "(no events)"
+
+
+def kueue_sections(kueue: Any, queues: list[Any]) -> list[tuple[str, str]]:
+    """What Kueue made of a check's pods (its Workloads and their conditions) and the Kueue controller's log tail."""
+    sections = []
+    for q in queues:
+        try:
+            lines = [describe_workload(wl) for wl in q.workloads()]
+        except ApiException as exc:
+            lines = [f"(not readable: {exc.status} {exc.reason})"]
+        sections.append((f"Kueue workloads in {q.namespace} (ClusterQueue {q.name})", "\n".join(lines) or "none"))
+    try:
+        sections.append((f"Kueue {kueue.release} controller log (tail)", kueue.controller_log(LOG_TAIL)))
+    except ApiException as exc:
+        sections.append(("Kueue controller log (tail)", f"(not readable: {exc.status} {exc.reason})"))
+    return sections

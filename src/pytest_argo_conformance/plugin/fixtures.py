@@ -1,0 +1,192 @@
+"""Session fixtures: settings, provider, cluster, and one Argo installation per (build, topology)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance.plugin.cells import PROP_FIGURE_PREFIX, PROP_NOTE, PROP_VERSION_PREFIX, CellTarget
+from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
+from pytest_argo_conformance.plugin.options import Settings
+from pytest_argo_conformance.plugin.stash import BEHAVIOUR_KEY, CLUSTER_KEY, SETTINGS_KEY
+
+
+@pytest.fixture(scope="session")
+def argo_settings(pytestconfig: pytest.Config) -> Settings:
+    """The parsed `--argo-*` options."""
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def argo_provider(pytestconfig: pytest.Config, argo_settings: Settings) -> Provider:
+    """The cluster provider chosen by `--argo-provider` (or a conftest's `pytest_argo_make_provider`)."""
+    provider: Provider | None = pytestconfig.hook.pytest_argo_make_provider(config=pytestconfig, settings=argo_settings)
+    if provider is None:
+        raise pytest.UsageError(f"no provider for --argo-provider {argo_settings.provider!r}")
+    return provider
+
+
+@pytest.fixture(scope="session")
+def argo_cluster(request: pytest.FixtureRequest, argo_provider: Provider) -> Iterator[ClusterInfo]:
+    """The cluster, created or attached once per session; torn down unless kept or not ours."""
+    try:
+        info = argo_provider.up()
+    except ProviderError as exc:
+        failure = f"cluster ({argo_provider.name}): {exc}"
+    else:
+        failure = ""
+    if failure:  # outside the except block, so the report shows the one line, not a chained traceback
+        pytest.fail(failure, pytrace=False)
+    request.config.stash[CLUSTER_KEY] = info
+    yield info
+    try:
+        argo_provider.down()
+    except Exception as exc:  # a teardown error must not mask test results
+        request.node.warn(pytest.PytestWarning(f"cluster ({argo_provider.name}) teardown failed: {exc}"))
+
+
+@pytest.fixture(scope="session")
+def argo_cell(request: pytest.FixtureRequest) -> CellTarget:
+    """The (build, topology) this test runs against; parametrized by the plugin."""
+    param = getattr(request, "param", None)
+    if not isinstance(param, CellTarget):
+        raise pytest.UsageError("argo_cell is parametrized by the argo-conformance plugin; do not request it directly")
+    return param
+
+
+@pytest.fixture(autouse=True)
+def _argo_cell_properties(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Allure parameters for the cell; after the test, the cluster's versions for the matrix."""
+    target = getattr(getattr(request.node, "callspec", None), "params", {}).get("argo_cell")
+    if isinstance(target, CellTarget):
+        import allure
+
+        allure.dynamic.parameter("build", target.build.name)
+        allure.dynamic.parameter("topology", target.topology.id)
+    yield
+    cluster = request.config.stash.get(CLUSTER_KEY, None)
+    if isinstance(target, CellTarget) and cluster is not None:
+        for component, version in cluster.versions.items():
+            request.node.user_properties.append((PROP_VERSION_PREFIX + component, version))
+
+
+@pytest.fixture(scope="session")
+def argo_artifact_repository(
+    request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo
+) -> Iterator[str]:
+    """The in-cluster S3 server that every installation uses as its artifact repository; yields its endpoint."""
+    from pytest_argo_conformance.components import s3
+    from pytest_argo_conformance.kube import api_client
+
+    api = api_client(argo_cluster)
+    try:
+        s3.deploy(api, s3.image_for(argo_provider))
+    except Exception as exc:
+        api.close()
+        pytest.fail(f"the S3 artifact repository did not come up: {exc}", pytrace=False)
+    yield s3.endpoint()
+    try:
+        s3.remove(api)
+    except Exception as exc:
+        request.node.warn(pytest.PytestWarning(f"removing the S3 artifact repository failed: {exc}"))
+    finally:
+        api.close()
+
+
+@pytest.fixture(scope="session")
+def argo(
+    request: pytest.FixtureRequest,
+    pytestconfig: pytest.Config,
+    argo_provider: Provider,
+    argo_cluster: ClusterInfo,
+    argo_artifact_repository: str,
+    argo_cell: CellTarget,
+) -> Iterator[Any]:
+    """Argo Workflows installed for this cell; shared by every test of the cell, uninstalled after the last."""
+    install = pytestconfig.hook.pytest_argo_install(
+        config=pytestconfig,
+        provider=argo_provider,
+        cluster=argo_cluster,
+        build=argo_cell.build,
+        topology=argo_cell.topology,
+    )
+    yield install
+    teardown(request, f"uninstall of {argo_cell.id}", install.uninstall)
+
+
+def teardown(request: pytest.FixtureRequest, what: str, call: Any) -> None:
+    """Run a fixture's clean-up; a failure becomes a warning that names it (it must not mask test results)."""
+    try:
+        call()
+    except Exception as exc:
+        request.node.warn(pytest.PytestWarning(f"{what} failed: {exc}"))
+
+
+@pytest.fixture
+def argo_record(request: pytest.FixtureRequest) -> Any:
+    """Record a figure (`argo_record.figure("controller.memory_mib", 41.5)`) or a note for this cell."""
+    return _Recorder(request.node)
+
+
+class _Recorder:
+    def __init__(self, item: pytest.Item) -> None:
+        self._item = item
+
+    def figure(self, name: str, value: float) -> None:
+        self._item.user_properties.append((PROP_FIGURE_PREFIX + name, float(value)))
+
+    def note(self, text: str) -> None:
+        self._item.user_properties.append((PROP_NOTE, text))
+
+
+@pytest.fixture
+def argo_behaviour(request: pytest.FixtureRequest, argo_cell: CellTarget) -> Any:
+    """`reference = argo_behaviour(observed)` records what the controller did (a note in the matrix) and returns
+    what the build it is judged against did in the same check and topology earlier in this session: the upstream
+    release of its own line when that is one of the session's builds, else the baseline (None: not seen, or the
+    build is itself a reference). A check asserts `reference is None or observed == reference`."""
+    from pytest_argo_conformance.components.argo.lines import compared_with
+
+    seen = request.config.stash.setdefault(BEHAVIOUR_KEY, {})
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    axes = ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "argo_cell")  # e.g. the Kueue version
+    check = f"{getattr(request.node, 'originalname', request.node.name)}[{axes}]"
+    other = compared_with(argo_cell.build, request.config.stash[SETTINGS_KEY].builds)
+
+    def record(observed: str) -> str | None:
+        request.node.user_properties.append((PROP_NOTE, f"behaviour: {observed}"))
+        seen[(argo_cell.build.name, argo_cell.topology.id, check)] = observed
+        if other is None:
+            return None
+        reference = seen.get((other.name, argo_cell.topology.id, check))
+        if reference is None:
+            request.node.user_properties.append(
+                (PROP_NOTE, f"the behaviour of {other.name}, which this build is judged against, was not seen"))
+        return reference
+
+    return record
+
+
+@pytest.fixture
+def argo_workflows(request: pytest.FixtureRequest, argo: Any) -> Iterator[Any]:
+    """Submit and wait for workflows in this cell; a failing test's report carries their diagnostics.
+
+    After the test, the summed run time of its finished workflows becomes the cell's `workflows.seconds` figure
+    (bench/harness_overhead.py compares it with the suite's wall time)."""
+    from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    verbose = request.config.get_verbosity() > 0
+
+    def progress(line: str) -> None:
+        if reporter is not None and verbose:
+            reporter.write_line(f"    {line}")
+
+    runner = WorkflowRunner(argo, progress)
+    yield runner
+    for note in dict.fromkeys(runner.dialect_notes):
+        request.node.user_properties.append((PROP_NOTE, f"dialect: {note}"))
+    if argo.api is not None:
+        request.node.user_properties.append((PROP_FIGURE_PREFIX + "workflows.seconds", runner.finished_seconds()))

@@ -1,0 +1,266 @@
+"""Options parsed once into a frozen `Settings` (command line > environment > ini > default)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance.components.argo.build_refs import BuildError, ControllerBuild, Source, parse_build
+from pytest_argo_conformance.components.argo.topologies import BY_ID, topology_ids
+from pytest_argo_conformance.config.versions import version
+
+PROVIDERS = ("auto", "kind", "existing", "local")
+DEFAULT_REPORT_DIR = "argo-conformance-report"
+DEFAULT_CLUSTER_NAME = "argo-conformance"
+PYTEST_KIND_DEFAULT_NAME = "pytest-kind"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One `--argo-*` option with its ini twin and environment variable."""
+
+    flag: str
+    help: str
+    multiple: bool = False
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def env(self) -> str:
+        return "ARGO_CONFORMANCE_" + self.flag.lstrip("-").removeprefix("argo-").replace("-", "_").upper()
+
+
+OPTIONS = (
+    Option(
+        "--argo-controller",
+        "controller build under test, NAME=REF (repeatable). REF: an image "
+        "(quay.io/acme/workflow-controller:v3.5.6-acme[,argoexec=IMAGE]), an upstream version (v3.6.10), "
+        "go:MODULE@VERSION or a source directory (local provider)",
+        multiple=True,
+        metavar="NAME=REF",
+    ),
+    Option(
+        "--argo-baseline",
+        "name of the build every other build is compared with (default: 'upstream', the pinned upstream version)",
+        metavar="NAME",
+    ),
+    Option(
+        "--argo-provider",
+        "where the cluster comes from: auto (kind when a Docker daemon answers, else local), kind, "
+        "existing (--kubeconfig) or local",
+        choices=PROVIDERS,
+    ),
+    Option(
+        "--argo-topology",
+        "topologies to run, comma-separated or repeated (default: all): " + ", ".join(topology_ids()),
+        multiple=True,
+        metavar="ID[,ID]",
+    ),
+    Option(
+        "--argo-workflows",
+        "your own Workflow manifests (files, directories or globs; repeatable): each becomes a check that must "
+        "succeed for every build and topology; label a manifest argo-conformance/skip=<reason> to leave it out",
+        multiple=True,
+        metavar="PATH_OR_GLOB",
+    ),
+    Option(
+        "--argo-kueue",
+        "Kueue version(s) the Kueue checks install, comma-separated or repeated (default: the pinned one); "
+        "with several, each check runs once per version",
+        multiple=True,
+        metavar="VERSION[,VERSION]",
+    ),
+    Option("--argo-report-dir", f"where the matrix is written (default: ./{DEFAULT_REPORT_DIR})", metavar="DIR"),
+    Option("--argo-context", "kubeconfig context for the existing provider (default: current)", metavar="NAME"),
+    Option("--argo-run-label", "label of this run in the matrix, e.g. the CI job name", metavar="TEXT"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    builds: tuple[ControllerBuild, ...]
+    provider: str  # as asked: auto resolves when the provider is made
+    topologies: tuple[str, ...]
+    report_dir: Path
+    user_workflows: tuple[Path, ...]
+    kueue_versions: tuple[str, ...]
+    context: str | None
+    run_label: str
+    cluster_name: str
+    keep_cluster: bool
+    kubeconfig: Path | None
+    origins: tuple[tuple[str, str], ...]  # (option, where its value came from), for the report header
+
+    @property
+    def baseline(self) -> ControllerBuild:
+        return next(b for b in self.builds if b.baseline)
+
+    def build(self, name: str) -> ControllerBuild:
+        return next(b for b in self.builds if b.name == name)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("argo-conformance", "Argo Workflows controller conformance")
+    for opt in OPTIONS:
+        group.addoption(
+            opt.flag,
+            dest=opt.dest,
+            action="append" if opt.multiple else "store",
+            default=None,
+            choices=opt.choices,
+            metavar=opt.metavar,
+            help=f"{opt.help} [env {opt.env}, ini {opt.dest}]",
+        )
+        parser.addini(opt.dest, opt.help, type="linelist" if opt.multiple else "string", default=None)
+
+
+def _lookup(config: pytest.Config, opt: Option) -> tuple[Any, str]:
+    value = config.getoption(opt.dest)
+    if value:
+        return value, "command line"
+    env = os.environ.get(opt.env)
+    if env:
+        return (env.split() if opt.multiple else env), f"env {opt.env}"
+    ini = config.getini(opt.dest)
+    if ini:
+        return ini, f"ini {opt.dest}"
+    return None, "default"
+
+
+def load(config: pytest.Config) -> Settings:
+    """Parse and validate every option; raise pytest.UsageError naming the bad value and the fix."""
+    values: dict[str, Any] = {}
+    origins: list[tuple[str, str]] = []
+    for opt in OPTIONS:
+        value, origin = _lookup(config, opt)
+        values[opt.dest] = value
+        origins.append((opt.flag, origin))
+
+    provider = values["argo_provider"] or "auto"
+    if provider not in PROVIDERS:
+        raise pytest.UsageError(f"--argo-provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
+    builds = _builds(values["argo_controller"] or [], values["argo_baseline"], provider)
+    topologies = _topologies(values["argo_topology"] or [])
+    kubeconfig = config.getoption("kubeconfig", None)
+    if provider == "existing":
+        kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+        if not Path(kubeconfig).is_file():
+            raise pytest.UsageError(
+                f"--argo-provider existing: kubeconfig {kubeconfig} not found; pass --kubeconfig PATH or set KUBECONFIG"
+            )
+    return Settings(
+        builds=builds,
+        provider=provider,
+        topologies=topologies,
+        report_dir=Path(values["argo_report_dir"] or DEFAULT_REPORT_DIR),
+        user_workflows=_user_workflows(values["argo_workflows"] or []),
+        kueue_versions=_kueue_versions(values["argo_kueue"] or []),
+        context=values["argo_context"],
+        run_label=values["argo_run_label"] or "",
+        cluster_name=_cluster_name(config),
+        keep_cluster=bool(config.getoption("keep_cluster", False)),
+        kubeconfig=Path(kubeconfig) if kubeconfig else None,
+        origins=tuple(origins),
+    )
+
+
+def _cluster_name(config: pytest.Config) -> str:
+    """pytest-kind's --cluster-name, with our own default instead of pytest-kind's ("pytest-kind")."""
+    name = config.getoption("cluster_name", None)
+    return DEFAULT_CLUSTER_NAME if name in (None, PYTEST_KIND_DEFAULT_NAME) else str(name)
+
+
+def _builds(specs: list[str], baseline_name: str | None, provider: str) -> tuple[ControllerBuild, ...]:
+    builds: list[ControllerBuild] = []
+    for spec in specs:
+        try:
+            build = parse_build(spec)
+        except BuildError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if any(b.name == build.name for b in builds):
+            raise pytest.UsageError(
+                f"--argo-controller {spec!r}: build name {build.name!r} is given twice; give each build its own name"
+            )
+        _check_provider_fits(spec, build, provider)
+        builds.append(build)
+    names = [b.name for b in builds]
+    baseline_name = baseline_name or "upstream"
+    if baseline_name == "upstream" and "upstream" not in names:
+        builds.insert(0, parse_build(f"upstream={version('argo-workflows')}"))
+        names.insert(0, "upstream")
+    if baseline_name not in names:
+        known = f"name one of {', '.join(names)}" if names else "no builds were given"
+        raise pytest.UsageError(
+            f"--argo-baseline {baseline_name!r}: no such build; {known} "
+            f"(add it with --argo-controller {baseline_name}=REF)"
+        )
+    from pytest_argo_conformance.components.argo.lines import reference_first
+
+    marked = [ControllerBuild(b.name, b.ref, b.source, baseline=(b.name == baseline_name), images=b.images)
+              for b in builds]
+    return tuple(reference_first(marked))
+
+
+def _check_provider_fits(spec: str, build: ControllerBuild, provider: str) -> None:
+    if provider in ("kind", "existing") and build.needs_source_build:
+        raise pytest.UsageError(
+            f"--argo-controller {spec!r}: a {build.source.value} is built from source by the local provider only; "
+            f"use --argo-provider local, or build the images and pass NAME=IMAGE with --argo-provider {provider}"
+        )
+    if provider == "local" and build.source is Source.IMAGE:
+        raise pytest.UsageError(
+            f"--argo-controller {spec!r}: the local provider cannot pull images; pass an upstream version (v3.6.10), "
+            "go:MODULE@VERSION or a source directory, or use --argo-provider kind/existing for image references"
+        )
+
+
+def _topologies(specs: list[str]) -> tuple[str, ...]:
+    if not specs:
+        return tuple(topology_ids())
+    chosen: list[str] = []
+    for spec in specs:
+        for tid in filter(None, (part.strip() for part in spec.split(","))):
+            if tid not in BY_ID:
+                raise pytest.UsageError(
+                    f"--argo-topology {tid!r}: unknown topology; choose from {', '.join(topology_ids())}"
+                )
+            if tid not in chosen:
+                chosen.append(tid)
+    return tuple(chosen)
+
+
+def _user_workflows(specs: list[str]) -> tuple[Path, ...]:
+    import glob
+
+    found: list[Path] = []
+    for spec in specs:
+        matches = sorted(glob.glob(os.path.expanduser(spec), recursive=True))
+        if not matches:
+            raise pytest.UsageError(f"--argo-workflows {spec!r}: no such file, directory or glob match")
+        for match in map(Path, matches):
+            files = sorted(match.rglob("*.y*ml")) if match.is_dir() else [match]
+            found += [f for f in files if f.suffix in (".yaml", ".yml") and f not in found]
+    return tuple(found)
+
+
+def _kueue_versions(specs: list[str]) -> tuple[str, ...]:
+    import re
+
+    chosen: list[str] = []
+    for spec in specs:
+        for release in filter(None, (part.strip() for part in spec.split(","))):
+            if not re.fullmatch(r"v\d+\.\d+\.\d+", release):
+                raise pytest.UsageError(
+                    f"--argo-kueue {release!r}: give a Kueue release version such as {version('kueue')}"
+                )
+            if release not in chosen:
+                chosen.append(release)
+    return tuple(chosen) or (version("kueue"),)

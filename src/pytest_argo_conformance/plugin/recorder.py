@@ -1,0 +1,106 @@
+"""Fills the conformance matrix from pytest's reports and writes it at the end of the session."""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance.plugin import cells
+from pytest_argo_conformance.components.argo.lines import judged_against
+from pytest_argo_conformance.matrix import write_all
+from pytest_argo_conformance.matrix.model import BuildInfo, Cell, Matrix, Outcome, one_line, phase_outcome
+from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
+
+class MatrixRecorder:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.matrix: Matrix | None = None
+        self.written: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Each phase (setup, call, teardown) is added; the model keeps the worst outcome of a test."""
+        props = list(report.user_properties)
+        single = dict(props)
+        if cells.PROP_BUILD not in single:
+            return
+        matrix = self._matrix()
+        for key, value in props:
+            if key.startswith(cells.PROP_VERSION_PREFIX):
+                matrix.versions[key.removeprefix(cells.PROP_VERSION_PREFIX)] = str(value)
+            elif key.startswith(cells.PROP_DIGEST_PREFIX) and single[cells.PROP_BUILD] in matrix.builds:
+                matrix.builds[single[cells.PROP_BUILD]].digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
+        matrix.add(
+            Cell(
+                build=str(single[cells.PROP_BUILD]),
+                topology=str(single[cells.PROP_TOPOLOGY]),
+                check=str(single[cells.PROP_CHECK]),
+                suite=str(single[cells.PROP_SUITE]),
+                outcome=phase_outcome(report.when, report.outcome, xfail=hasattr(report, "wasxfail")),
+                duration=round(report.duration, 3),
+                reason=_reason(report),
+                nodeid=report.nodeid,
+                figures={
+                    k.removeprefix(cells.PROP_FIGURE_PREFIX): float(v)
+                    for k, v in props
+                    if k.startswith(cells.PROP_FIGURE_PREFIX)
+                },
+                notes=[str(v) for k, v in props if k == cells.PROP_NOTE],
+            )
+        )
+
+    def _matrix(self) -> Matrix:
+        if self.matrix is None:
+            conf = self.config.stash[SETTINGS_KEY]
+            self.matrix = Matrix(
+                run_id=conf.run_label,
+                builds={
+                    b.name: BuildInfo(name=b.name, ref=b.ref, baseline=b.baseline, images=dict(b.images),
+                                      compared_with=judged_against(b, conf.builds))
+                    for b in conf.builds
+                },
+                versions={"argo-workflows (baseline)": conf.baseline.ref},
+                environment={"provider": conf.provider, "cluster": conf.cluster_name, "host": platform.node()},
+            )
+        return self.matrix
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.matrix is None:
+            return
+        self.config.hook.pytest_argo_matrix_update(config=self.config, matrix=self.matrix)
+        report_dir = self.config.stash[SETTINGS_KEY].report_dir
+        self.written = [str(p) for p in write_all(self.matrix, report_dir)]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.matrix is None:
+            return
+        counts: dict[str, int] = {}
+        for cell in self.matrix.sorted_cells():
+            counts[cell.outcome.value] = counts.get(cell.outcome.value, 0) + 1
+        terminalreporter.section("argo-conformance matrix")
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        terminalreporter.write_line(f"{len(self.matrix.sorted_cells())} cells: {summary}")
+        for cell in self.matrix.sorted_cells():
+            if cell.outcome in (Outcome.FAILED, Outcome.ERROR):
+                terminalreporter.write_line(
+                    f"  {cell.outcome.value.upper()} {cell.build} / {cell.topology} / {cell.check}: {cell.reason}"
+                )
+        for path in self.written:
+            terminalreporter.write_line(f"  written: {path}")
+
+
+def _reason(report: pytest.TestReport) -> str:
+    """One line: why a phase did not pass (skip reason, xfail reason, or the failure message)."""
+    if report.passed:
+        return ""
+    if hasattr(report, "wasxfail"):
+        return f"known failure: {report.wasxfail}" if report.wasxfail else "known failure"
+    if report.skipped:
+        longrepr = report.longrepr
+        text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return one_line(text.removeprefix("Skipped: "))
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return ("" if report.when == "call" else f"{report.when}: ") + one_line(text)

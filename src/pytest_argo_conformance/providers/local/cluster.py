@@ -1,0 +1,466 @@
+"""LocalCluster: a single-node Kubernetes on this machine (etcd, control plane, containerd, kubelet, kube-proxy,
+CoreDNS), started detached with pid files so that `down` and `status` work from any process.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import socket
+import ssl
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.providers.local import addons
+from pytest_argo_conformance.providers.local import build
+from pytest_argo_conformance.providers.local import daemons as components
+from pytest_argo_conformance.providers.local import host
+from pytest_argo_conformance.providers.local import hostdeps
+from pytest_argo_conformance.toolchain import oci as images
+from pytest_argo_conformance.providers.local import kubeconfig
+from pytest_argo_conformance.providers.local import pki
+from pytest_argo_conformance.providers.local import procs
+from pytest_argo_conformance.providers.local import render
+from pytest_argo_conformance.providers.local.layout import Layout
+from pytest_argo_conformance.providers.local.waits import GiveUp, WaitTimeout, wait_for
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+
+DEFAULT_NAME = "argo-conformance"
+UP_TIMEOUT = {"etcd": 30, "containerd": 30, "apiserver": 90, "node": 120, "coredns": 90}
+Echo = Callable[[str], None]
+
+
+class ClusterError(RuntimeError):
+    """The local cluster cannot be brought up or down; the message is one line that says what to fix."""
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    pid: int | None
+    running: bool
+    rss_kib: int | None
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    exists: bool
+    components: tuple[ComponentStatus, ...] = ()
+    node_ready: bool | None = None
+    node_message: str = ""
+    kubeconfig: Path | None = None
+    info: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def running(self) -> bool:
+        return self.exists and bool(self.components) and all(c.running for c in self.components)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+class LocalCluster:
+    def __init__(self, name: str = DEFAULT_NAME, echo: Echo | None = None, state_root: Path | None = None) -> None:
+        try:
+            self.layout = Layout.for_name(name, state_root)
+        except ValueError as exc:
+            raise ClusterError(str(exc)) from None
+        self.echo = echo or _quiet
+
+    # ----- queries -------------------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.layout.name
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.layout.admin_kubeconfig
+
+    def _recorded(self) -> list[procs.Proc]:
+        return procs.recorded(self.layout.pids)
+
+    def status(self, check_node: bool = True) -> Status:
+        _require_root()
+        layout = self.layout
+        if not layout.state_file.exists():
+            return Status(self.name, exists=layout.root.exists())
+        info = json.loads(layout.state_file.read_text(encoding="utf-8"))
+        by_name = {p.name: p for p in self._recorded()}
+        rows = []
+        for comp in components.COMPONENTS:
+            proc = by_name.get(comp)
+            running = proc is not None and procs.alive(proc)
+            rows.append(ComponentStatus(comp, proc.pid if proc else None, running,
+                                        procs.rss_kib(proc.pid) if proc and running else None))
+        ready, message = (None, "")
+        if check_node and all(r.running for r in rows):
+            ready, message = self._node_ready(timeout=5)
+        return Status(self.name, True, tuple(rows), ready, message, layout.admin_kubeconfig, info)
+
+    def running(self) -> bool:
+        return self.status(check_node=False).running
+
+    def _node_ready(self, timeout: float = 10) -> tuple[bool, str]:
+        from kubernetes import client
+
+        api = self._api()
+        try:
+            node = client.CoreV1Api(api).read_node(self.layout.node_name, _request_timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - reported as what was seen
+            return False, f"node {self.layout.node_name}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        finally:
+            api.close()  # type: ignore[no-untyped-call]
+        for cond in (node.status.conditions if node.status else None) or []:
+            if cond.type == "Ready":
+                return cond.status == "True", f"Ready={cond.status} ({cond.reason}: {cond.message})"
+        return False, "no Ready condition yet"
+
+    # ----- up ------------------------------------------------------------------------------------------------
+
+    def up(self, artifacts: build.Artifacts | None = None) -> bool:
+        """Bring the cluster up, or reuse it when it is already running. True when this call started it."""
+        _require_root()
+        with self._lock():
+            return self._up(artifacts)
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One `up` or `down` of a cluster at a time, across processes (pytest-xdist workers, a second shell)."""
+        parent = self.layout.root.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        with open(parent / f".{self.name}.lock", "w", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _up(self, artifacts: build.Artifacts | None) -> bool:
+        if self.layout.state_file.exists():
+            current = self.status(check_node=False)
+            if current.running:
+                self.echo(f"local cluster {self.name} is already running: reusing it")
+                self._wait_node_ready()
+                return False
+            self.echo(f"local cluster {self.name} is not fully running: cleaning up what is left")
+            self._down()
+        self.preflight()
+        if artifacts is None:
+            artifacts, _ = build.build_all(echo=self.echo)
+        try:
+            self._start(artifacts)
+        except BaseException as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.echo(f"cluster up failed ({message}); stopping what was started (logs kept in "
+                      f"{self._save_logs()})")
+            try:
+                self._down()
+            except Exception as cleanup:  # noqa: BLE001 - the first error is the one to report
+                self.echo(f"cleanup after the failure also failed: {cleanup}")
+            if isinstance(exc, Exception):
+                raise ClusterError(message) from None
+            raise
+        return True
+
+    def preflight(self) -> None:
+        """Everything that can be checked before anything starts; one line on the first problem."""
+        _require_root()
+        line = hostdeps.missing_line()
+        if line:
+            raise ClusterError(line)
+        if shutil.which("go") is None and build.artifacts_if_built() is None:
+            raise ClusterError("go is not on PATH and the cluster is not built yet: install Go >= 1.24")
+        state_root = self.layout.root.parent
+        others = [
+            d.name for d in (state_root.iterdir() if state_root.is_dir() else [])
+            if d.name != self.name and any(procs.alive(p) for p in procs.recorded(d / "pids"))
+        ]
+        if others:
+            raise ClusterError(
+                f"local cluster {others[0]} is running (one local cluster per machine): "
+                f"run `argo-conformance cluster down --name {others[0]}` first"
+            )
+        for port, who in components.ports(self.layout):
+            if not _port_free(port):
+                raise ClusterError(
+                    f"port {port} ({who}) is taken: stop what listens there (`ss -ltnp 'sport = :{port}'`) "
+                    "or run `argo-conformance cluster down` if it is a leftover local cluster"
+                )
+        for name in (self.layout.bridge, self.layout.dummy):
+            if host.interface_exists(name):
+                raise ClusterError(
+                    f"network interface {name} already exists: run `argo-conformance cluster down` to remove it"
+                )
+        if host.cgroup_pids():
+            raise ClusterError(
+                "kubepods cgroups hold processes: another kubelet runs on this machine; stop it first"
+            )
+
+    @contextmanager
+    def _phase(self, what: str) -> Iterator[None]:
+        start = time.monotonic()
+        yield
+        self.echo(f"  {what}: {time.monotonic() - start:.1f}s")
+
+    def _start(self, artifacts: build.Artifacts) -> None:
+        layout = self.layout
+        started = time.monotonic()
+        for d in (layout.root, layout.logs, layout.pids):
+            d.mkdir(parents=True, exist_ok=True)
+        layout.root.chmod(0o700)
+        masquerade_all = not host.bridge_netfilter()
+        with self._phase("certificates, kubeconfigs, configs"):
+            self._write_pki_and_configs(masquerade_all)
+        with self._phase("host network (dummy interface, firewall chains)"):
+            host.save_sysctls(layout)
+            host.set_up_network(layout)
+        self._write_state(artifacts, started=False)
+        with self._phase("etcd, containerd"):
+            for comp in ("pullguard", "etcd", "containerd"):
+                self._spawn(artifacts, comp)
+            self._wait("etcd", "etcd to answer /health", self._etcd_healthy, UP_TIMEOUT["etcd"])
+            self._spawn(artifacts, "kube-apiserver")
+            self._wait("containerd", "containerd's socket to answer", self._containerd_ready, UP_TIMEOUT["containerd"])
+        with self._phase("images imported"):
+            self._import(artifacts.images)
+        with self._phase("kube-apiserver ready"):
+            self._wait("kube-apiserver", "kube-apiserver /readyz", self._apiserver_ready, UP_TIMEOUT["apiserver"])
+        for comp in ("kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"):
+            self._spawn(artifacts, comp)
+        with self._phase("coredns applied"):
+            self._apply_addons()
+        with self._phase("node Ready"):
+            self._wait_node_ready()
+        with self._phase("coredns available"):
+            self._wait("coredns", "the coredns Deployment to be available", self._coredns_available,
+                       UP_TIMEOUT["coredns"])
+        self._write_state(artifacts, started=True)
+        self.echo(f"local cluster {self.name} is up in {time.monotonic() - started:.1f}s")
+
+    def _write_pki_and_configs(self, masquerade_all: bool) -> None:
+        layout = self.layout
+        made = pki.generate(layout.pki, pki.cluster_specs(layout.node_name, layout.node_ip, layout.api_service_ip))
+        users = {
+            "admin": ("admin", "kubernetes-admin"),
+            "controller-manager": ("controller-manager", "system:kube-controller-manager"),
+            "scheduler": ("scheduler", "system:kube-scheduler"),
+            "kubelet": ("kubelet", f"system:node:{layout.node_name}"),
+            "kube-proxy": ("kube-proxy", "system:kube-proxy"),
+        }
+        for file_name, (cert, user) in users.items():
+            path = layout.admin_kubeconfig if file_name == "admin" else layout.kubeconfigs / f"{file_name}.kubeconfig"
+            kubeconfig.write(path, layout.api_url, made.cert("ca"), made.cert(cert), made.key(cert), user,
+                             layout.context)
+        render.write_configs(layout, render.values(layout, masquerade_all=masquerade_all))
+
+    def _write_state(self, artifacts: build.Artifacts, started: bool) -> None:
+        info = {
+            "name": self.name,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "up": started,
+            "kubeconfig": str(self.layout.admin_kubeconfig),
+            "api": self.layout.api_url,
+            "versions": {c: version(c) for c in ("kubernetes", "coredns", "etcd", "pause")},
+            "images": sorted(artifacts.images),
+        }
+        self.layout.state_file.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+    def _spawn(self, artifacts: build.Artifacts, comp: str) -> None:
+        layout = self.layout
+        procs.start(comp, components.argv(layout, artifacts, comp), layout.pids, layout.logs,
+                    env=components.env(layout, comp), cwd=layout.root)
+
+    def _wait(self, comp: str, what: str, probe: Callable[[], tuple[bool, str]], timeout: float) -> None:
+        proc = procs.read(self.layout.pids, comp)
+
+        def guarded() -> tuple[bool, str]:
+            if proc is not None and not procs.alive(proc):
+                tail = procs.log_tail(self.layout.logs, comp, 3).replace("\n", " | ")
+                raise GiveUp(f"{comp} exited while waiting for {what}; its log ends: {tail}")
+            return probe()
+
+        try:
+            wait_for(what, guarded, timeout)
+        except GiveUp as exc:
+            raise ClusterError(str(exc)) from None
+        except WaitTimeout as exc:
+            raise ClusterError(f"{exc} (log: {self.layout.logs / (comp + '.log')})") from None
+
+    def _etcd_healthy(self) -> tuple[bool, str]:
+        try:
+            r = httpx.get(f"http://127.0.0.1:{self.layout.ports.etcd_client}/health", timeout=2)
+        except httpx.HTTPError as exc:
+            return False, str(exc)
+        return r.status_code == 200 and '"true"' in r.text, f"{r.status_code} {r.text.strip()}"
+
+    def _containerd_ready(self) -> tuple[bool, str]:
+        if not self.layout.containerd_socket.exists():
+            return False, f"no socket at {self.layout.containerd_socket} yet"
+        done = procs.run(["ctr", "--address", str(self.layout.containerd_socket), "version"], 10)
+        return done.returncode == 0, (done.stderr or done.stdout).strip()[-200:]
+
+    def _admin_tls(self) -> ssl.SSLContext:
+        pki_dir = self.layout.pki
+        tls = ssl.create_default_context(cafile=str(pki_dir / "ca.crt"))
+        tls.load_cert_chain(str(pki_dir / "admin.crt"), str(pki_dir / "admin.key"))
+        return tls
+
+    def _apiserver_ready(self) -> tuple[bool, str]:
+        try:
+            r = httpx.get(f"{self.layout.api_url}/readyz", verify=self._admin_tls(), timeout=3)
+        except httpx.HTTPError as exc:
+            return False, f"{type(exc).__name__}: {exc}"
+        failed = [line for line in r.text.splitlines() if "failed" in line]
+        return r.status_code == 200, f"{r.status_code} {'; '.join(failed)[:300]}"
+
+    def _import(self, tarballs: dict[str, Path]) -> None:
+        sock = self.layout.containerd_socket
+        for name in images.missing(sock, sorted(tarballs)):
+            images.import_tarball(sock, tarballs[name])
+        still = images.missing(sock, sorted(tarballs))
+        if still:
+            raise ClusterError(f"images missing after import: {', '.join(still)}")
+
+    def load_image(self, image: str, archive: Path | None = None) -> None:
+        """Import `archive` (an OCI or docker-save tarball) and check `image` is there; never pull."""
+        images.check_name(image)
+        sock = self.layout.containerd_socket
+        if archive is not None:
+            if not archive.is_file():
+                raise ClusterError(f"image archive {archive} does not exist")
+            images.import_tarball(sock, archive)
+        if images.missing(sock, [image]):
+            if archive is not None:
+                raise ClusterError(f"{archive} does not contain {image} (imported names: "
+                                   f"{', '.join(images.list_images(sock))})")
+            raise ClusterError(
+                f"image {image} is not in the local cluster and images are never pulled: "
+                "write it with pytest_argo_conformance.toolchain.oci.write_oci_tarball and pass archive="
+            )
+
+    def _api(self) -> ApiClient:
+        from kubernetes import config
+
+        api: ApiClient = config.new_client_from_config(config_file=str(self.kubeconfig))  # type: ignore[no-untyped-call]
+        return api
+
+    def _apply_addons(self) -> None:
+        docs = addons.coredns_documents(render.values(self.layout))
+        with httpx.Client(base_url=self.layout.api_url, verify=self._admin_tls()) as http:
+
+            def probe() -> tuple[bool, str]:
+                addons.apply(http, docs)
+                return True, "applied"
+
+            wait_for("the CoreDNS manifests to apply", probe, 30, interval=0.5)
+
+    def _wait_node_ready(self) -> None:
+        self._wait("kubelet", f"node {self.layout.node_name} to be Ready", lambda: self._node_ready(5),
+                   UP_TIMEOUT["node"])
+
+    def _coredns_available(self) -> tuple[bool, str]:
+        from kubernetes import client
+
+        api = self._api()
+        try:
+            dep = client.AppsV1Api(api).read_namespaced_deployment("coredns", "kube-system", _request_timeout=5)
+        finally:
+            api.close()  # type: ignore[no-untyped-call]
+        available = (dep.status.available_replicas if dep.status else 0) or 0
+        return available >= 1, f"availableReplicas={available}"
+
+    def _save_logs(self) -> Path:
+        """Copy the component logs out of the state directory (which `down` removes) for a post-mortem."""
+        dest = self.layout.root.parent / f"{self.name}-failed-logs"
+        if self.layout.logs.is_dir():
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(self.layout.logs, dest)
+        return dest
+
+    # ----- down ----------------------------------------------------------------------------------------------
+
+    def down(self) -> list[str]:
+        """Stop every process, remove mounts, interfaces, iptables chains, cgroups and the state directory.
+
+        Returns what could not be undone (empty when clean). Safe to run twice and from any process.
+        """
+        _require_root()
+        with self._lock():
+            return self._down()
+
+    def _down(self) -> list[str]:
+        layout = self.layout
+        problems: list[str] = []
+        by_name = {p.name: p for p in self._recorded()}
+        for comp in components.STOP_FIRST:
+            if comp in by_name:
+                procs.stop(by_name[comp])
+        self._kill_pods()
+        if "containerd" in by_name:
+            procs.stop(by_name["containerd"])
+        procs.kill_pids(procs.pids_with_arg(str(layout.containerd_socket)))  # shims outlive containerd
+        self._kill_pods()
+        for comp in components.STOP_LAST:
+            if comp in by_name:
+                procs.stop(by_name[comp])
+        if layout.root.exists():
+            left = host.unmount_all(layout.root)
+            if left:
+                problems.append(f"still mounted: {', '.join(left[:5])}")
+        problems += host.cleanup_network(layout)
+        problems += host.remove_cgroups()
+        problems += host.restore_sysctls(layout)
+        host.cleanup_files(layout)
+        if layout.root.exists():
+            if host.mounts_under(layout.root):
+                problems.append(f"left {layout.root} in place: mounts remain under it")
+            else:
+                shutil.rmtree(layout.root, ignore_errors=True)
+        return problems
+
+    def _kill_pods(self) -> None:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            pids = host.cgroup_pids()
+            if not pids:
+                return
+            procs.kill_pids(pids)
+            time.sleep(0.2)
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        raise ClusterError(
+            "the local provider needs root (it runs containerd, the kubelet and iptables): run as root, "
+            "or use --argo-provider kind"
+        )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def print_err(line: str) -> None:
+    print(line, file=sys.stderr)

@@ -1,0 +1,63 @@
+"""The local provider: a single-node cluster on this machine (pytest_argo_conformance.providers.local.cluster)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pytest_argo_conformance.providers.local.build import BuildError
+from pytest_argo_conformance.providers.local.cluster import ClusterError, LocalCluster
+from pytest_argo_conformance.toolchain.oci import ImageError
+from pytest_argo_conformance.toolchain.oci import missing as images_missing
+from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.providers.base import ClusterInfo, ProviderError
+
+
+def _echo(line: str) -> None:
+    print(f"[local cluster] {line}", file=sys.stderr, flush=True)
+
+
+class LocalProvider:
+    name = "local"
+
+    def __init__(self, cluster_name: str, keep: bool) -> None:
+        try:
+            self.cluster = LocalCluster(cluster_name, echo=_echo)
+        except ClusterError as exc:
+            raise ProviderError(str(exc)) from None
+        self.keep = keep
+        self.created = False
+        self.info: ClusterInfo | None = None
+
+    def up(self) -> ClusterInfo:
+        try:
+            self.created = self.cluster.up()
+        except (ClusterError, BuildError) as exc:
+            raise ProviderError(str(exc)) from None
+        self.info = ClusterInfo(
+            provider=self.name,
+            name=self.cluster.name,
+            kubeconfig=self.cluster.kubeconfig,
+            context=self.cluster.layout.context,
+            created=self.created,
+            versions={"kubernetes": version("kubernetes"), "coredns": version("coredns"), "etcd": version("etcd")},
+        )
+        return self.info
+
+    def load_image(self, image: str, archive: Path | None = None) -> None:
+        try:
+            self.cluster.load_image(image, archive)
+        except (ClusterError, ImageError) as exc:
+            raise ProviderError(str(exc)) from None
+
+    def missing_images(self, names: list[str]) -> list[str]:
+        """Which of `names` the cluster's containerd lacks (they would never be pulled)."""
+        return images_missing(self.cluster.layout.containerd_socket, names)
+
+    def down(self) -> None:
+        """Remove the cluster unless keep was asked for; a cluster this run did not start is left alone."""
+        if self.keep or not self.created:
+            return
+        problems = self.cluster.down()
+        if problems:
+            raise ProviderError("local cluster down left: " + "; ".join(problems))
