@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from pytest_argo_conformance.components.argo import lines
 from pytest_argo_conformance.components.argo.build import upstream_source
 from pytest_argo_conformance.checks import controllers, crds
 from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
 
 
-def test_smoke_workflow_succeeds(argo_workflows: Any) -> None:
+def test_smoke_workflow_succeeds(argo_workflows: WorkflowRunner) -> None:
     wf = argo_workflows.run(argo_workflows.load("hello"))
     nodes = list(wf["status"]["nodes"].values())
     assert [n["phase"] for n in nodes if n["type"] == "Pod"] == ["Succeeded"]
     assert wf["status"]["phase"] == "Succeeded"
 
 
-def test_pod_metadata_reaches_pods(argo_workflows: Any) -> None:
+def test_pod_metadata_reaches_pods(argo_workflows: WorkflowRunner) -> None:
     name = argo_workflows.submit(argo_workflows.load("pod-metadata"))
     argo_workflows.wait_phase(name, "Succeeded")
     (pod,) = argo_workflows.pods(name)
@@ -31,18 +30,19 @@ def test_pod_metadata_reaches_pods(argo_workflows: Any) -> None:
     )
 
 
-def test_crd_schemas_match_baseline(argo: Any, argo_record: Any) -> None:
+def test_crd_schemas_match_baseline(argo: Installation, argo_record: Recorder) -> None:
     """The build's CRDs against the upstream release of its own line: every difference is classified (breaking or
     additive) and listed; only breaking ones fail. Against the pinned baseline too, when that is another release."""
-    build = argo.artifacts.build
+    built = controllers.builtin(argo)
+    build = built.build
     ref = lines.reference(build)
-    own = crds.compare(upstream_source(ref.release, build.name), argo.artifacts.source_dir)
+    own = crds.compare(upstream_source(ref.release, build.name), built.artifacts.source_dir)
     argo_record.note(own.summary(ref.describe()))
     for line in own.listing():
         argo_record.note(line)
     baseline = version("argo-workflows")
     if ref.release != baseline:
-        other = crds.compare(upstream_source(baseline, build.name), argo.artifacts.source_dir)
+        other = crds.compare(upstream_source(baseline, build.name), built.artifacts.source_dir)
         argo_record.note(other.summary(f"the baseline upstream {baseline} (informational)"))
         for line in other.listing():
             argo_record.note(line)
@@ -52,17 +52,17 @@ def test_crd_schemas_match_baseline(argo: Any, argo_record: Any) -> None:
     )
 
 
-def test_two_controllers_on_the_same_workflows(argo: Any, argo_workflows: Any, argo_record: Any) -> None:
+def test_two_controllers_on_the_same_workflows(argo: Installation, argo_workflows: WorkflowRunner, argo_record: Recorder) -> None:
     if not argo.topology.namespaced:
         pytest.skip("needs a namespaced controller beside the global one (native-namespaced, namespaced-copy)")
-    outcome = controllers.two_controllers(argo, argo_workflows)
+    outcome = controllers.two_controllers(controllers.builtin(argo), argo_workflows)
     argo_record.note(outcome.summary)
     assert outcome.double_reconciliation_detected, outcome.summary
     assert outcome.instance_ids_separate, outcome.summary
 
 
-def test_controller_footprint(argo: Any, argo_record: Any) -> None:
-    figures = controllers.footprint(argo)
+def test_controller_footprint(argo: Installation, argo_record: Recorder) -> None:
+    figures = controllers.footprint(controllers.builtin(argo))
     for name, value in figures.items():
         argo_record.figure(name, value)
     assert figures["controller.memory_mib"] > 0, f"no memory usage measured for the controller: {figures}"

@@ -19,6 +19,7 @@ from pytest_argo_conformance.components.gpus import GPU, GPU_NODE_LABEL
 from pytest_argo_conformance.components.kueue.queues import Quota
 from pytest_argo_conformance.kube.podwatch import PodWatch
 from pytest_argo_conformance.config.timeouts import DEADLINE_GRACE, KUEUE_QUEUED, WORKFLOW_DEFAULT
+from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
 
 WORKFLOW_DEFAULTS = {
     "node_selector": {GPU_NODE_LABEL: "true"},
@@ -26,7 +27,7 @@ WORKFLOW_DEFAULTS = {
 }
 
 
-def test_gpu_requests_and_placement_reach_pods(argo_workflows: Any, gpu_nodes: Any) -> None:
+def test_gpu_requests_and_placement_reach_pods(argo_workflows: WorkflowRunner, gpu_nodes: Any) -> None:
     manifest = argo_workflows.load("gpu-requests")
     name = argo_workflows.run(manifest)["metadata"]["name"]
     pods = {(p.metadata.annotations or {}).get("workflows.argoproj.io/node-name", "").rsplit(".", 1)[-1]: p
@@ -49,7 +50,7 @@ def test_gpu_requests_and_placement_reach_pods(argo_workflows: Any, gpu_nodes: A
 
 
 def test_gpu_step_lands_on_gpu_node_and_cpu_step_takes_no_gpu(
-    argo: Any, argo_workflows: Any, gpu_nodes: Any, argo_record: Any
+    argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder
 ) -> None:
     with PodWatch(argo.core(), argo.namespace) as watch:
         name = argo_workflows.run(argo_workflows.load("gpu-and-cpu"))["metadata"]["name"]
@@ -66,7 +67,7 @@ def test_gpu_step_lands_on_gpu_node_and_cpu_step_takes_no_gpu(
 
 
 def test_gpu_over_request_pends_until_deadline(
-    argo: Any, argo_workflows: Any, gpu_nodes: Any, argo_record: Any, argo_behaviour: Any
+    argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder, argo_behaviour: Any
 ) -> None:
     """The over-requesting step stays Pending with the scheduler's reason; the workflow neither succeeds nor errors,
     and its activeDeadlineSeconds ends it as Failed. Whether the controller ends it at the deadline by itself, or
@@ -104,7 +105,7 @@ def test_gpu_over_request_pends_until_deadline(
     assert reference is None or behaviour == reference, f"the build it is judged against: {reference}; this build: {behaviour}"
 
 
-def test_gpu_fanout_bounded_by_capacity(argo: Any, argo_workflows: Any, gpu_nodes: Any, argo_record: Any) -> None:
+def test_gpu_fanout_bounded_by_capacity(argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder) -> None:
     with PodWatch(argo.core(), argo.namespace) as watch:
         name = argo_workflows.run(argo_workflows.load("gpu-fanout"), timeout=WORKFLOW_DEFAULT)["metadata"]["name"]
     pods = watch.of_workflow(name)
@@ -115,7 +116,7 @@ def test_gpu_fanout_bounded_by_capacity(argo: Any, argo_workflows: Any, gpu_node
 
 
 def test_gpu_quota_gates_gpu_steps_while_cpu_steps_proceed(
-    argo: Any, argo_workflows: Any, gpu_nodes: Any, kueue_queues: Any, argo_record: Any
+    argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, kueue_queues: Any, argo_record: Recorder
 ) -> None:
     assert gpu_nodes.total >= 2, "the check needs GPU capacity above the quota of one GPU"
     queues = kueue_queues(Quota(gpu=1))
@@ -133,7 +134,7 @@ def test_gpu_quota_gates_gpu_steps_while_cpu_steps_proceed(
     argo_record.figure("gpu.quota_peak", watch.max_concurrent(gpu))
 
 
-def test_gpu_device_visible_to_step(argo_workflows: Any, gpu_nodes: Any) -> None:
+def test_gpu_device_visible_to_step(argo_workflows: WorkflowRunner, gpu_nodes: Any) -> None:
     if gpu_nodes.fake:
         pytest.skip(f"needs real GPUs (a device plugin's nvidia.com/gpu); this cluster has {gpu_nodes.describe()}")
     name = argo_workflows.run(argo_workflows.load("gpu-device"))["metadata"]["name"]

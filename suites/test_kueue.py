@@ -27,18 +27,19 @@ from pytest_argo_conformance.components.kueue.queues import (
 )
 from pytest_argo_conformance.kube.podwatch import PodWatch
 from pytest_argo_conformance.config.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
+from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
 
 PREEMPTION_TRIES = 3
 
 
-def record_latency(argo_record: Any, pods: list[Any]) -> None:
+def record_latency(argo_record: Recorder, pods: list[Any]) -> None:
     seconds = latencies(pods)
     if seconds:
         argo_record.figure("kueue.admission_latency_seconds", round(statistics.median(seconds), 3))
         argo_record.figure("kueue.admission_latency_max_seconds", round(max(seconds), 3))
 
 
-def test_kueue_gates_labelled_workflow(argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any) -> None:
+def test_kueue_gates_labelled_workflow(argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder) -> None:
     queues = kueue_queues(Quota())
     manifest = argo_workflows.load("kueue-steps")
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -58,7 +59,7 @@ def test_kueue_gates_labelled_workflow(argo: Any, argo_workflows: Any, kueue_que
     record_latency(argo_record, queued_pods)
 
 
-def test_kueue_quota_queues_second_workflow(argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any) -> None:
+def test_kueue_quota_queues_second_workflow(argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder) -> None:
     queues = kueue_queues(Quota(cpu="1"))  # each workflow's pod asks for 600m: one at a time
     manifest = for_queue(argo_workflows.load("kueue-hold"), queues.local_queue)
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -78,7 +79,7 @@ def test_kueue_quota_queues_second_workflow(argo: Any, argo_workflows: Any, kueu
     record_latency(argo_record, [held])
 
 
-def test_kueue_per_template_queue(argo: Any, argo_workflows: Any, kueue_queues: Any, argo_record: Any) -> None:
+def test_kueue_per_template_queue(argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder) -> None:
     queues = kueue_queues(Quota())
     with PodWatch(argo.core(), argo.namespace) as pods:
         name = argo_workflows.run(for_queue(argo_workflows.load("kueue-per-template"), queues.local_queue),
@@ -92,7 +93,7 @@ def test_kueue_per_template_queue(argo: Any, argo_workflows: Any, kueue_queues: 
 
 
 def test_kueue_story1_cpu_runs_while_gpu_quota_exhausted(
-    argo: Any, argo_workflows: Any, kueue_queues: Any, gpu_nodes: Any, argo_record: Any
+    argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, gpu_nodes: Any, argo_record: Recorder
 ) -> None:
     queues = kueue_queues(Quota(gpu=1))
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -113,7 +114,7 @@ def test_kueue_story1_cpu_runs_while_gpu_quota_exhausted(
 
 
 def test_kueue_story2_sequential_gpu_steps_reuse_quota(
-    argo: Any, argo_workflows: Any, kueue_queues: Any, gpu_nodes: Any, argo_record: Any
+    argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, gpu_nodes: Any, argo_record: Recorder
 ) -> None:
     queues = kueue_queues(Quota(gpu=1))
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -131,7 +132,7 @@ def test_kueue_story2_sequential_gpu_steps_reuse_quota(
 
 
 def test_kueue_preemption_of_admitted_step(
-    argo: Any, argo_workflows: Any, argo_kueue: Any, kueue_queues: Any, argo_record: Any, argo_behaviour: Any
+    argo: Installation, argo_workflows: WorkflowRunner, argo_kueue: Any, kueue_queues: Any, argo_record: Recorder, argo_behaviour: Any
 ) -> None:
     """A high-priority workflow preempts a running low-priority step; how the controller shows the stopped pod
     and whether `retryStrategy` (retryPolicy: Always) runs it again is noted; the workflow's outcome is behaviour,
@@ -177,7 +178,7 @@ def test_kueue_preemption_of_admitted_step(
 
 @pytest.mark.parametrize("unit", ["workflow", "layer"])
 def test_kueue_admits_as_a_unit(
-    unit: str, argo: Any, argo_workflows: Any, argo_kueue: Any, kueue_queues: Any
+    unit: str, argo: Installation, argo_workflows: WorkflowRunner, argo_kueue: Any, kueue_queues: Any
 ) -> None:
     if not argo_kueue.supports_workflows():
         pytest.skip(f"unsupported by Kueue {argo_kueue.release}: it has no Argo Workflows integration, so it cannot "

@@ -9,9 +9,10 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance.components.argo.workflows import rejection
+from pytest_argo_conformance.api import Installation, WorkflowRunner
 
 
-def test_your_workflow_succeeds(argo: Any, argo_provider: Any, argo_workflows: Any, argo_user_workflow: Any) -> None:
+def test_your_workflow_succeeds(argo: Installation, argo_provider: Any, argo_workflows: WorkflowRunner, argo_user_workflow: Any) -> None:
     if argo_user_workflow.skip_reason:
         pytest.skip(argo_user_workflow.skip_reason)
     missing = getattr(argo_provider, "missing_images", lambda names: [])(argo_user_workflow.images())

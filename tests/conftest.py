@@ -15,6 +15,9 @@ from pytest_argo_conformance.providers.local.provider import LocalProvider
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+# Example projects (a vendor's repository) are data for pytester tests, never collected as this project's tests.
+collect_ignore = ["examples"]
+
 CLUSTER_NAME = os.environ.get("ARGO_CONFORMANCE_LOCAL_TEST_CLUSTER", "argo-conformance")
 
 

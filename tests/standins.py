@@ -20,7 +20,10 @@ def log(*parts):
 
 
 class StandinProvider:
+    """A stand-in provider (no cluster): records its calls."""
+
     name = "standin"
+    capabilities = frozenset()
 
     def up(self):
         log("up")
@@ -30,15 +33,30 @@ class StandinProvider:
     def load_image(self, image, archive=None):
         log("load", image)
 
+    def missing_images(self, names):
+        return []
+
     def down(self):
         log("down")
 
 
 class StandinInstall:
-    def __init__(self, build, topology):
-        self.build, self.topology = build, topology
+    """A stand-in installation (nothing installed): satisfies the Installation contract and records its calls."""
+
+    workflow_service_account = "default"
+    api = None
+    server = None
+
+    def __init__(self, cluster, build, topology):
+        self.cluster, self.build, self.topology = cluster, build, topology
         self.namespace = f"wf-{build.name}-{topology.id}"
         log("install", build.name, topology.id)
+
+    def core(self):
+        raise RuntimeError("the stand-in installation has no cluster")
+
+    def controller_log(self, tail=80):
+        return "(stand-in: no controller)"
 
     def uninstall(self):
         log("uninstall", self.build.name, self.topology.id)
@@ -54,7 +72,7 @@ def argo_artifact_repository():
 
 
 def pytest_argo_install(config, provider, cluster, build, topology):
-    return StandinInstall(build, topology)
+    return StandinInstall(cluster, build, topology)
 '''
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,18 +35,68 @@ def test_subcommand_help(sub: list[str], capsys: pytest.CaptureFixture[str]) -> 
 
 def test_console_script_is_installed() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest_argo_conformance.command.main", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "pytest_argo_conformance.command.main", "--help"],
+        capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0 and "argo-conformance" in done.stdout
 
 
-def test_run_passes_pytest_arguments_and_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+def _record_pytest_main(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """pytest.main replaced by a recorder of its arguments (one list per call)."""
     seen: list[list[str]] = []
-    monkeypatch.setattr(pytest, "main", lambda args: seen.append(args) or 0)
+
+    def main(args: list[str]) -> int:
+        seen.append(args)
+        return 0
+
+    monkeypatch.setattr(pytest, "main", main)
+    return seen
+
+
+def test_run_passes_pytest_arguments_and_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _record_pytest_main(monkeypatch)
     assert cli.main(["run", "--provider", "local", "-k", "dropin", "--argo-topology=dropin-global"]) == 0
     suites, *rest = seen[0]
     assert suites.endswith("suites")
-    assert rest == ["-p", "argo_conformance", "--argo-provider", "local", "-k", "dropin", "--argo-topology=dropin-global"]
+    assert rest[:3] == ["-p", "argo_conformance", "--argo-suites=packaged"]
+    assert rest[-3:] == ["-k", "dropin", "--argo-topology=dropin-global"]  # the user's pytest arguments, last
+    assert rest[rest.index("--argo-provider") + 1] == "local"
+
+
+def test_run_shows_progress_live_unless_a_log_level_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _record_pytest_main(monkeypatch)
+    assert cli.main(["run", "-k", "dropin"]) == 0
+    assert cli.main(["run", "--log-cli-level=DEBUG"]) == 0
+    assert cli.main(["run", "-o", "log_cli_level=WARNING"]) == 0
+    assert seen[0].count("--log-cli-level=INFO") == 1
+    assert "--log-cli-level=INFO" not in seen[1] + seen[2]
+
+
+def test_cluster_commands_print_the_package_progress_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cluster build`: the library logs its progress; the command prints it on stderr, the result on stdout."""
+    from pytest_argo_conformance.providers.local import build
+
+    def build_all(force: bool = False) -> tuple[build.Artifacts, list[build.Step]]:
+        logging.getLogger(build.__name__).info("kubernetes v1.34.4: cached in 0.0s")
+        logging.getLogger(build.__name__).debug("not shown")
+        logging.getLogger(build.__name__).warning("pinned etcd 3.5, found 3.4")
+        bin_dir = Path("/cache/kubernetes/v1.34.4/bin")
+        return build.Artifacts(bin_dir, bin_dir, bin_dir, bin_dir, bin_dir, {}), []
+
+    monkeypatch.setattr(build, "build_all", build_all)
+    assert cli.main(["cluster", "build"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "kubernetes v1.34.4: cached in 0.0s\nwarning: pinned etcd 3.5, found 3.4\n"
+    assert out.startswith("build done in ")
+    assert not logging.getLogger("pytest_argo_conformance").handlers  # undone after the command
+
+
+def test_run_refuses_a_missing_suites_folder_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "--suites", "/nonexistent/checks"]) == pytest.ExitCode.USAGE_ERROR
+    assert capsys.readouterr().err == (
+        "argo-conformance run: --suites /nonexistent/checks: no such folder or file; give a folder of checks\n")
 
 
 def test_run_reports_bad_options_like_pytest(pytester: pytest.Pytester) -> None:

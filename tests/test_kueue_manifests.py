@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from pytest_argo_conformance.providers.registry import capabilities_of
 import yaml
 
 from pytest_argo_conformance.components.kueue import build
@@ -57,8 +59,11 @@ def test_render_says_what_is_wrong_with_a_tree_that_is_not_kueue(tmp_path: Any) 
 
 
 class RecordingProvider:
+    """Records image loads; has the capabilities of the built-in provider it is named after."""
+
     def __init__(self, name: str) -> None:
         self.name = name
+        self.capabilities = capabilities_of(name)
         self.loaded: list[tuple[str, Any]] = []
 
     def load_image(self, image: str, archive: Any = None) -> None:

@@ -108,8 +108,12 @@ def argo_artifact_repository():
     return "s3.standin:9000"
 
 def pytest_argo_install(config, provider, cluster, build, topology):
-    class Install:
-        namespace = "wf"
+    class Install:  # a stand-in installation: nothing is installed
+        namespace, workflow_service_account, api, server = "wf", "default", None, None
+        def __init__(self):
+            self.cluster, self.build, self.topology = cluster, build, topology
+        def core(self): raise RuntimeError("stand-in")
+        def controller_log(self, tail=80): return ""
         def uninstall(self): pass
     provider.load_image(build.images["workflow-controller"])
     return Install()

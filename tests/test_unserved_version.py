@@ -16,9 +16,17 @@ from standins import STANDIN_CONFTEST
 REFUSAL = {
     "Path": "github.com/argoproj/argo-workflows/v4",
     "Version": "v4.0.7",
-    "Error": "github.com/argoproj/argo-workflows/v4@v4.0.7: reading github.com/argoproj/argo-workflows/v4/@v/v4.0.7.info:"
-             " 403 Forbidden\n\tserver response: not available",
+    "Error": "github.com/argoproj/argo-workflows/v4@v4.0.7: reading "
+             "github.com/argoproj/argo-workflows/v4/@v/v4.0.7.info: 403 Forbidden\n\tserver response: not available",
 }
+
+
+# The stand-in provider with the built-in install, building releases from source like the local provider.
+BUILDING_STANDIN = (
+    STANDIN_CONFTEST.split("def pytest_argo_install")[0]
+    .replace('name = "standin"', 'name = "local"')
+    .replace("capabilities = frozenset()", 'capabilities = frozenset({"builds-from-source"})')
+)
 
 
 @pytest.fixture
@@ -51,10 +59,9 @@ def test_an_unserved_version_is_one_line_naming_what_builds_here(refusing_go: Pa
 def test_a_session_tries_an_unserved_version_once_and_fails_each_of_its_cells_with_that_line(
     pytester: pytest.Pytester, refusing_go: Path
 ) -> None:
-    """The built-in install (only the provider is a stand-in, named like the local one so that releases are built
-    from source): the build is asked for once, and both of its cells fail with the same line."""
-    conftest = STANDIN_CONFTEST.split("def pytest_argo_install")[0].replace('name = "standin"', 'name = "local"')
-    pytester.makeconftest(conftest)
+    """The built-in install (only the provider is a stand-in, one that builds releases from source like the local
+    one): the build is asked for once, and both of its cells fail with the same line."""
+    pytester.makeconftest(BUILDING_STANDIN)
     pytester.makepyfile(test_cells="def test_a(argo): pass\ndef test_b(argo): pass\n")
     result = pytester.runpytest("-p", "argo_conformance", "--argo-topology=upstream-global",
                                 "--argo-controller=new=v4.0.7", "-k", "new", "-p", "no:cacheprovider")
@@ -65,3 +72,15 @@ def test_a_session_tries_an_unserved_version_once_and_fails_each_of_its_cells_wi
         assert "build new (v4.0.7) is not available: build new: upstream v4.0.7 (github.com/argoproj/argo-work" in line
         assert f"versions that build here: {PREVIOUS_LINE}, {BASELINE}, {V4}" in line
     assert refusing_go.read_text().splitlines() == ["mod download -json github.com/argoproj/argo-workflows/v4@v4.0.7"]
+
+
+def test_build_progress_shows_live_with_log_cli_level_info(pytester: pytest.Pytester, refusing_go: Path) -> None:
+    """What `argo-conformance run` turns on: the build's progress line, live, under its layer's logger."""
+    pytester.makeconftest(BUILDING_STANDIN)
+    pytester.makepyfile(test_cells="def test_a(argo): pass\n")
+    result = pytester.runpytest("-p", "argo_conformance", "--argo-topology=upstream-global",
+                                "--argo-controller=new=v4.0.7", "-k", "new", "-p", "no:cacheprovider",
+                                "--log-cli-level=INFO")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["INFO *pytest_argo_conformance.components.argo.build*building argo new (v4.0.7) "
+                                 "from source ..."])

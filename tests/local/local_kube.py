@@ -6,8 +6,8 @@ from typing import Any
 
 from kubernetes import client
 
-from pytest_argo_conformance.providers.local.waits import wait_for
 from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.kube import wait_for
 
 BUSYBOX = f"docker.io/library/busybox:{version('busybox')}"
 

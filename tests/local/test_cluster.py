@@ -6,14 +6,13 @@ import time
 
 import pytest
 from kubernetes import client
-
-from pytest_argo_conformance.toolchain import oci as images
-from pytest_argo_conformance.providers.local.build import BUSYBOX as BUSYBOX_BINARY
-from pytest_argo_conformance.providers.local.waits import wait_for
-from pytest_argo_conformance.providers.base import ClusterInfo
-from pytest_argo_conformance.providers.local.provider import LocalProvider
-
 from local_kube import BUSYBOX, busybox_pod, pod_status, pod_summary, wait_pod_phase
+
+from pytest_argo_conformance.kube import wait_for
+from pytest_argo_conformance.providers.base import ClusterInfo
+from pytest_argo_conformance.providers.local.build import BUSYBOX as BUSYBOX_BINARY
+from pytest_argo_conformance.providers.local.provider import LocalProvider
+from pytest_argo_conformance.toolchain import oci as images
 
 pytestmark = pytest.mark.cluster
 

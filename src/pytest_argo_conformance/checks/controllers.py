@@ -7,11 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from kubernetes import client
 
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo import workflows as wfapi
-from pytest_argo_conformance.components.argo.install import CONFIGMAP, Controller, Installation, wait_available
+from pytest_argo_conformance.components.argo.install import CONFIGMAP, BuiltinInstallation, Controller, wait_available
+from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 from pytest_argo_conformance.config.timeouts import WORKFLOW_DEFAULT
 
@@ -26,7 +28,16 @@ class TwoControllers:
     summary: str
 
 
-def two_controllers(inst: Installation, runner: WorkflowRunner) -> TwoControllers:
+def builtin(argo: Installation) -> BuiltinInstallation:
+    """The suite's own installation, or a skip: checks of the build's artifacts and of the global controller
+    beside it need what only the built-in install knows."""
+    if not isinstance(argo, BuiltinInstallation):
+        pytest.skip(f"needs the suite's own install of {argo.topology.id} (its build artifacts and controllers); "
+                    f"this cell's installation is a {type(argo).__name__} from a pytest_argo_install of your own")
+    return argo
+
+
+def two_controllers(inst: BuiltinInstallation, runner: WorkflowRunner) -> TwoControllers:
     """Re-activate the global controller beside the namespaced one, first without and then with instance ids."""
     ns_ctrl, global_ctrl = inst.under_test, inst.global_controller
     finished = lambda wf: wfapi.phase(wf) in wfapi.TERMINAL  # noqa: E731
@@ -58,36 +69,36 @@ def two_controllers(inst: Installation, runner: WorkflowRunner) -> TwoController
         _set_instance_id(inst, ns_ctrl, None)
 
 
-def _seen_by(inst: Installation, controllers: list[Controller], workflow: str) -> list[str]:
+def _seen_by(inst: BuiltinInstallation, controllers: list[Controller], workflow: str) -> list[str]:
     seen = []
     for ctrl in controllers:
-        log = inst.controller_log(ctrl, tail=5000)
+        log = inst.controller_log(tail=5000, controller=ctrl)
         if workflow in log:
             seen.append("namespaced" if ctrl.namespace == inst.namespace else "global")
     return seen
 
 
-def _set_instance_id(inst: Installation, ctrl: Controller, instance_id: str | None) -> None:
+def _set_instance_id(inst: BuiltinInstallation, ctrl: Controller, instance_id: str | None) -> None:
     assert inst.api is not None
     core, apps = client.CoreV1Api(inst.api), client.AppsV1Api(inst.api)
     core.patch_namespaced_config_map(CONFIGMAP, ctrl.namespace, {"data": {"instanceID": instance_id}})
     restarted = {"spec": {"template": {"metadata": {"annotations": {"argo-conformance/restarted": str(time.time())}}}}}
     apps.patch_namespaced_deployment(ctrl.name, ctrl.namespace, restarted)
     wait_available(inst.api, ctrl.namespace, ctrl.name)
-    kube.wait_for(
-        f"one controller pod in {ctrl.namespace} after the restart",
-        lambda: _single_pod(core, ctrl.namespace),
-        120,
-    )
+    kube.watch_until(f"one controller pod in {ctrl.namespace} after the restart", core.list_namespaced_pod,
+                     ctrl.namespace, label_selector="app=workflow-controller", until=_single_pod, timeout=120,
+                     describe=lambda pods: f"{len(pods)} pods, {len(_running(pods))} running")
 
 
-def _single_pod(core: client.CoreV1Api, namespace: str) -> tuple[bool, str]:
-    pods = core.list_namespaced_pod(namespace, label_selector="app=workflow-controller").items
-    running = [p for p in pods if p.status.phase == "Running" and not p.metadata.deletion_timestamp]
-    return len(pods) == 1 and len(running) == 1, f"{len(pods)} pods, {len(running)} running"
+def _running(pods: list[client.V1Pod]) -> list[client.V1Pod]:
+    return [p for p in pods if p.status.phase == "Running" and not p.metadata.deletion_timestamp]
 
 
-def footprint(inst: Installation) -> dict[str, float]:
+def _single_pod(pods: list[client.V1Pod]) -> bool:
+    return len(pods) == 1 and len(_running(pods)) == 1
+
+
+def footprint(inst: BuiltinInstallation) -> dict[str, float]:
     """The controller's resource requests and, from the kubelet's summary API, its observed CPU and memory."""
     assert inst.api is not None
     core = client.CoreV1Api(inst.api)

@@ -57,10 +57,6 @@ class CrdReport:
             lines = lines[:limit] + [f"... and {len(lines) - limit} more"]
         return lines
 
-    def full_listing(self) -> list[str]:
-        return [f"breaking: {d}" for d in self.breaking] + [f"additive: {d}" for d in self.additive]
-
-
 LEAF = re.compile(r"^(?P<crd>[^:]+): (?P<path>\S*) (?P<what>.*)$")
 
 

@@ -1,7 +1,8 @@
 """`argo-conformance cluster deps | build | up | down | status`: the local provider's subcommands.
 
 Mounted by the top-level CLI with `add_arguments(subparsers)`; each subcommand sets `func` (Namespace -> exit
-code). Exit codes: 0 done; 1 the command failed (one line on stderr says what to fix).
+code). Exit codes: 0 done; 1 the command failed (one line on stderr says what to fix). Progress comes from the
+library's loggers, which `argo-conformance` prints on stderr (command/main.py); results go to stdout.
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.providers.local import build as build_mod
 from pytest_argo_conformance.providers.local import hostdeps
 from pytest_argo_conformance.providers.local.cluster import DEFAULT_NAME, ClusterError, LocalCluster
+from pytest_argo_conformance.toolchain.gobuild import BuildError
 
 
 def _err(command: str, message: str) -> int:
     print(f"cluster {command}: error: {message}", file=sys.stderr)
     return 1
-
-
-def _echo(line: str) -> None:
-    print(line, flush=True)
 
 
 def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,13 +69,14 @@ def deps(args: argparse.Namespace) -> int:
     else:
         try:
             extra = hostdeps.TEST_TOOLS if getattr(args, "with_test_tools", False) else ()
-            hostdeps.install(echo=_echo, extra=extra)
+            hostdeps.install(extra=extra)
         except hostdeps.HostDepsError as exc:
             return _err("deps", str(exc))
         print("host packages: installed (" + ", ".join(hostdeps.packages()) + ")")
     if getattr(args, "with_test_tools", False):
         if shutil.which("go") is None:
-            return _err("deps", "go is not on PATH: install Go >= 1.24 (https://go.dev/dl); the tests build the cluster")
+            return _err("deps",
+                        "go is not on PATH: install Go >= 1.24 (https://go.dev/dl); the tests build the cluster")
         print("test tools: go found at " + str(shutil.which("go")))
     return 0
 
@@ -85,8 +84,8 @@ def deps(args: argparse.Namespace) -> int:
 def build(args: argparse.Namespace) -> int:
     start = time.monotonic()
     try:
-        artifacts, steps = build_mod.build_all(force=bool(getattr(args, "force", False)), echo=_echo)
-    except build_mod.BuildError as exc:
+        artifacts, _ = build_mod.build_all(force=bool(getattr(args, "force", False)))
+    except BuildError as exc:
         return _err("build", str(exc))
     print(f"build done in {time.monotonic() - start:.1f}s; binaries in {artifacts.kubernetes_bin.parent.parent.parent}")
     return 0
@@ -94,9 +93,9 @@ def build(args: argparse.Namespace) -> int:
 
 def up(args: argparse.Namespace) -> int:
     try:
-        cluster = LocalCluster(args.name, echo=_echo)
+        cluster = LocalCluster(args.name)
         created = cluster.up()
-    except (ClusterError, build_mod.BuildError) as exc:
+    except (ClusterError, BuildError) as exc:
         return _err("up", str(exc))
     verb = "started" if created else "reused"
     print(f"{verb} local cluster {cluster.name}; use it with: export KUBECONFIG={cluster.kubeconfig}")
@@ -108,7 +107,7 @@ def up(args: argparse.Namespace) -> int:
 
 def down(args: argparse.Namespace) -> int:
     try:
-        cluster = LocalCluster(args.name, echo=_echo)
+        cluster = LocalCluster(args.name)
         existed = cluster.layout.root.exists()
         problems = cluster.down()
     except ClusterError as exc:

@@ -1,10 +1,17 @@
-"""`argo-conformance`: run the packaged suites, work with matrices, manage the local cluster."""
+"""`argo-conformance`: run the packaged suites, work with matrices, manage the local cluster.
+
+Progress comes from the package's loggers (`pytest_argo_conformance.*`): `run` shows it through pytest's live
+logging (`--log-cli-level=INFO` unless you give a level), the other commands print it on stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.plugin.options import PROVIDERS
@@ -38,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--provider", choices=PROVIDERS, help="same as pytest's --argo-provider")
+    run.add_argument("--suites", action="append", default=[], metavar="PATH",
+                     help="a folder (or file) of your own checks, collected beside the packaged suites (repeatable); "
+                          "its conftest.py may add topologies, installs and providers through the plugin's hooks")
     run.set_defaults(func=_run)
 
     from pytest_argo_conformance.command import matrix as matrix_cli
@@ -55,10 +65,45 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
-    argv = [str(suites_dir()), "-p", "argo_conformance"]
+    own = [Path(p).expanduser().resolve() for p in args.suites]
+    for given, path in zip(args.suites, own, strict=True):
+        if not path.exists():
+            print(f"argo-conformance run: --suites {given}: no such folder or file; give a folder of checks",
+                  file=sys.stderr)
+            return 4  # pytest's exit code for a usage error
+    # The packaged suites and yours as pytest arguments (so your conftest.py is loaded before pytest configures);
+    # --argo-suites=packaged also collects the folders that pytest_argo_suite_paths hooks return.
+    argv = [str(suites_dir()), *map(str, own), "-p", "argo_conformance", "--argo-suites=packaged"]
+    if not any(arg.startswith("--log-cli-level") or "log_cli_level" in arg or arg == "no:logging"
+               for arg in pytest_args):
+        argv.append("--log-cli-level=INFO")  # build and cluster progress, live
     if args.provider:
         argv += ["--argo-provider", args.provider]
     return int(pytest.main(argv + pytest_args))
+
+
+class _ProgressFormatter(logging.Formatter):
+    """A progress line as it is; a warning or an error prefixed with its level."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        return line if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {line}"
+
+
+@contextmanager
+def progress_on_stderr(level: int = logging.INFO) -> Iterator[None]:
+    """Print the package's log records of `level` and above on stderr for the block (undone afterwards)."""
+    logger = logging.getLogger("pytest_argo_conformance")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ProgressFormatter("%(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return int(args.func(args))
+    with progress_on_stderr():
+        return int(args.func(args))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ GPU = "nvidia.com/gpu"
 GPU_NODE_LABEL = "nvidia.com/gpu.present"
 FAKE_ANNOTATION = "argo-conformance/fake-gpus"  # value: the count the suite advertised
 LABELLED_ANNOTATION = "argo-conformance/gpu-label-added"  # the suite (not the cluster config) added the label
-GPU_FIXTURES = ("gpu_nodes", "argo_gpu_capacity")  # a session with tests using these wants kind's GPU layout
 KIND_GPU_WORKER_LABEL = "argo-conformance/gpu-node"  # clusters/kind/gpu-worker.yaml
 FAKE_PER_NODE = 2  # fake GPUs advertised on each GPU node: small, so that capacity limits show quickly
 _ESCAPED = GPU.replace("/", "~1")  # JSON pointer escaping of the resource name

@@ -13,12 +13,12 @@ import yaml
 from kubernetes import client
 
 from pytest_argo_conformance import kube
-from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
-from pytest_argo_conformance.providers.base import Provider
 from pytest_argo_conformance.config.paths import cache_dir
 from pytest_argo_conformance.config.timeouts import NAMESPACE_GONE
 from pytest_argo_conformance.config.versions import version
-from pytest_argo_conformance.components.argo.build import go_build, module_dir, writable_copy
+from pytest_argo_conformance.providers.base import Capability, Provider, can
+from pytest_argo_conformance.toolchain.gobuild import go_build, module_dir, writable_copy
+from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
 
 NAMESPACE = "argo-conformance-s3"
 SERVICE = "s3"
@@ -36,9 +36,9 @@ def endpoint() -> str:
 
 def image_for(provider: Provider) -> str:
     """Make the server's image available to the cluster and return its name."""
-    if provider.name != "local":
+    if not can(provider, Capability.BUILDS_FROM_SOURCE):
         image = version("s3-server-image")
-        if provider.name == "kind":
+        if can(provider, Capability.LOADS_IMAGES):
             provider.load_image(image)
         return image
     release = version("gofakes3")

@@ -4,7 +4,6 @@ API_REQUEST = 30  # one Kubernetes API request
 DOCKER_PROBE = 5  # `docker info` while choosing the auto provider
 KIND_CREATE = 600  # kind create cluster
 KIND_LOAD = 300  # kind load docker-image / image-archive
-KIND_DELETE = 180
 GO_DOWNLOAD = 600  # go mod download of one module
 GO_BUILD = 1800  # one go build of the Argo binaries, cold
 CONTROLLER_READY = 180  # a controller Deployment becomes available after install

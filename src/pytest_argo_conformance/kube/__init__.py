@@ -1,27 +1,38 @@
-"""The Kubernetes layer: clients, server-side apply, waits, and the pod watch (what every component uses)."""
+"""The Kubernetes layer: clients, server-side apply, kustomize, waits, and the pod watch (what every component uses)."""
 
 from pytest_argo_conformance.kube.client import (
     FIELD_MANAGER,
     OWNED_LABEL,
-    WaitTimeout,
     api_client,
     apply,
-    delete_namespace,
     delete_quietly,
     dynamic_client,
+)
+from pytest_argo_conformance.kube.kustomize import KustomizeError, kustomize
+from pytest_argo_conformance.kube.waits import (
+    GiveUp,
+    WaitTimeout,
+    delete_namespace,
+    deployment_available,
     namespace_gone,
     wait_for,
+    watch_until,
 )
 
 __all__ = [
     "FIELD_MANAGER",
     "OWNED_LABEL",
+    "GiveUp",
+    "KustomizeError",
     "WaitTimeout",
     "api_client",
     "apply",
     "delete_namespace",
     "delete_quietly",
+    "deployment_available",
     "dynamic_client",
+    "kustomize",
     "namespace_gone",
     "wait_for",
+    "watch_until",
 ]

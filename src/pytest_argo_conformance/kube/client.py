@@ -1,27 +1,32 @@
-"""Kubernetes through the official client: clients for a cluster, server-side apply, named waits."""
+"""Kubernetes through the official client: clients for a cluster, server-side apply, quiet deletes."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Protocol
 
-from kubernetes import client, config as kube_config, dynamic
+from kubernetes import client, dynamic
+from kubernetes import config as kube_config
 from kubernetes.client.exceptions import ApiException
 
-from pytest_argo_conformance.providers.base import ClusterInfo
 from pytest_argo_conformance.config.timeouts import API_REQUEST
 
 FIELD_MANAGER = "argo-conformance"
 OWNED_LABEL = "argo-conformance/owned"  # on everything the suite creates; teardown deletes by it
-T = TypeVar("T")
 
 
-class WaitTimeout(AssertionError):
-    """A wait ran out: says what it waited for, for how long, and what it saw last."""
+class Reachable(Protocol):
+    """How to reach a cluster (a provider's ClusterInfo is one)."""
+
+    @property
+    def kubeconfig(self) -> Path: ...
+
+    @property
+    def context(self) -> str | None: ...
 
 
-def api_client(cluster: ClusterInfo) -> client.ApiClient:
+def api_client(cluster: Reachable) -> client.ApiClient:
     return kube_config.new_client_from_config(str(cluster.kubeconfig), context=cluster.context)
 
 
@@ -52,38 +57,3 @@ def delete_quietly(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     except ApiException as exc:
         if exc.status != 404:
             raise
-
-
-def wait_for(
-    what: str, probe: Callable[[], tuple[bool, T]], timeout: float, interval: float = 1.0
-) -> T:
-    """Poll `probe` (returns (done, seen)) until done; on timeout raise WaitTimeout with the last thing seen."""
-    deadline = time.monotonic() + timeout
-    seen: Any = None
-    while True:
-        try:
-            done, seen = probe()
-        except ApiException as exc:
-            done, seen = False, f"API error {exc.status} {exc.reason}"
-        if done:
-            return seen  # type: ignore[no-any-return]
-        if time.monotonic() > deadline:
-            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {seen}")
-        time.sleep(interval)
-
-
-def namespace_gone(core: client.CoreV1Api, name: str) -> tuple[bool, str]:
-    """A probe for `wait_for`: is namespace `name` gone?"""
-    try:
-        ns = core.read_namespace(name)
-    except ApiException as exc:
-        if exc.status == 404:
-            return True, "gone"
-        raise
-    return False, f"phase {ns.status.phase}"
-
-
-def delete_namespace(core: client.CoreV1Api, name: str, timeout: float) -> None:
-    """Delete a namespace and wait until it is gone (so that a new one of that name can be made)."""
-    delete_quietly(core.delete_namespace, name)
-    wait_for(f"namespace {name} to be deleted", lambda: namespace_gone(core, name), timeout)

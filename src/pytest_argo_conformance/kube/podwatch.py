@@ -41,14 +41,6 @@ class PodHistory:
     def gated_at_creation(self, gate: str) -> bool:
         return gate in self.gates_at_creation
 
-    def active_between(self, start: float, end: float) -> bool:
-        """Was the pod running (containers started, not yet finished) at some moment in [start, end]?"""
-        if self.running is None:
-            return False
-        stop = self.finished or self.deleted or float("inf")
-        return self.running <= end and stop >= start
-
-
 class PodWatch:
     """`with PodWatch(core, ns) as pods:` records every pod of `ns` until the block ends."""
 
@@ -107,11 +99,11 @@ class PodWatch:
                     self._observe(event["type"], pod)
                     if self._stop.is_set():
                         break
-            except Exception as exc:  # an expired resourceVersion or a dropped stream: list again
+            except Exception as exc:  # noqa: BLE001 - an expired resourceVersion or a dropped stream: list again
                 self.error = f"{type(exc).__name__}: {exc}"
                 resource_version = ""
                 self._started.set()
-                time.sleep(0.2)
+                self._stop.wait(0.2)  # a pause before listing again, not a wait for a condition
             finally:
                 w.stop()
 

@@ -47,10 +47,6 @@ _SEVERITY = {
 }
 
 
-def worst(outcomes: Iterable[Outcome]) -> Outcome:
-    return max(outcomes, key=lambda outcome: outcome.severity)
-
-
 def phase_outcome(when: str, outcome: str, *, xfail: bool = False) -> Outcome:
     """Map one pytest report phase (`report.when`, `report.outcome`, `hasattr(report, "wasxfail")`)."""
     if outcome == "skipped":

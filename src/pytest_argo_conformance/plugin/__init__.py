@@ -1,23 +1,33 @@
-"""The pytest plugin: options, hooks, report header, parametrization over build x topology."""
+"""The pytest plugin (entry point `argo_conformance`): options, hooks, report header, parametrization over
+build x topology, and the registration of the fixtures and scenario plugins.
+
+Progress (builds, installs, workflows) goes through `logging` under the `pytest_argo_conformance` loggers:
+`--log-cli-level=INFO` shows it live (`argo-conformance run` turns that on): the Go builds ("building argo NAME
+(KEY) from source ..."), the local cluster's start, each workflow submitted and awaited. A workflow's changes
+while it is awaited are at DEBUG (logger `pytest_argo_conformance.components.argo.runner`).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from pytest_argo_conformance.plugin import cells
-from pytest_argo_conformance.plugin import hookspecs
-from pytest_argo_conformance.plugin import options as settings
+from pytest_argo_conformance.plugin import cells, hookspecs, options
 from pytest_argo_conformance.plugin.cells import CellTarget
-from pytest_argo_conformance.plugin.stash import SETTINGS_KEY, WANTS_GPU_LAYOUT_KEY
-from pytest_argo_conformance.components.argo.topologies import BY_ID
+from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
 
 CELL_FIXTURE = "argo_cell"
-USER_WORKFLOW_FIXTURE = "argo_user_workflow"
-KUEUE_FIXTURE = "argo_kueue"
+# The scenarios' own plugins: each parametrizes and diagnoses its fixtures through the hooks in hookspecs.py.
+SCENARIO_PLUGINS = (
+    "pytest_argo_conformance.scenarios.user_workflows",
+    "pytest_argo_conformance.scenarios.kueue",
+    "pytest_argo_conformance.scenarios.gpu",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    settings.add_options(parser)
+    options.add_options(parser)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -25,15 +35,16 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[SETTINGS_KEY] = settings.load(config)
-    config.addinivalue_line("markers", "argo_capability(name): the check needs a cluster capability (GPU, DSP, ...)")
-    from pytest_argo_conformance.plugin import builtin_hooks as defaults
-    from pytest_argo_conformance.plugin import fixtures
-    from pytest_argo_conformance.scenarios import fixtures as scenario_fixtures
+    from pytest_argo_conformance.plugin import builtin_hooks, fixtures
 
+    config.pluginmanager.register(builtin_hooks, "argo-conformance-builtin-hooks")
+    config.stash[SETTINGS_KEY] = settings = options.load(config)
     config.pluginmanager.register(fixtures, "argo-conformance-fixtures")
-    config.pluginmanager.register(scenario_fixtures, "argo-conformance-scenario-fixtures")
-    config.pluginmanager.register(defaults, "argo-conformance-defaults")
+    for name in SCENARIO_PLUGINS:
+        config.pluginmanager.import_plugin(name)
+    # --argo-suites / pytest_argo_suite_paths: collected beside what was given to pytest
+    given = {Path(arg).resolve() for arg in config.args}
+    config.args.extend(str(path) for path in settings.suites if path not in given)
     if not hasattr(config, "workerinput"):  # the matrix is gathered on the xdist controller only
         from pytest_argo_conformance.plugin.recorder import MatrixRecorder
 
@@ -47,7 +58,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     origins = dict(conf.origins)
     return [
         f"argo-conformance: provider {conf.provider} ({origins['--argo-provider']}), "
-        f"topologies {','.join(conf.topologies)} ({origins['--argo-topology']})",
+        f"topologies {','.join(t.id for t in conf.topologies)} ({origins['--argo-topology']})",
         "argo-conformance builds: " + "; ".join(b.describe() for b in conf.builds) + f" ({origins['--argo-controller']})",
     ]
 
@@ -60,22 +71,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if CELL_FIXTURE not in metafunc.fixturenames:
         return
     conf = metafunc.config.stash[SETTINGS_KEY]
-    if USER_WORKFLOW_FIXTURE in metafunc.fixturenames:
-        from pytest_argo_conformance.scenarios.user_workflows import discover
-
-        found = discover(conf.user_workflows)
-        if found:
-            metafunc.parametrize(USER_WORKFLOW_FIXTURE, found, ids=[w.id for w in found])
-        else:
-            skip = pytest.mark.skip(reason="no workflows of your own given (--argo-workflows PATH_OR_GLOB)")
-            metafunc.parametrize(USER_WORKFLOW_FIXTURE, [pytest.param(None, marks=skip, id="none")])
-    targets = [CellTarget(build, BY_ID[tid]) for build in conf.builds for tid in conf.topologies]
+    targets = [CellTarget(build, topology) for build in conf.builds for topology in conf.topologies]
     # session scope: pytest groups the tests of one cell together, so each cell is installed once.
     metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")
-    if KUEUE_FIXTURE in metafunc.fixturenames:
-        releases = conf.kueue_versions
-        metafunc.parametrize(KUEUE_FIXTURE, releases, ids=[f"kueue-{r}" for r in releases], indirect=True,
-                             scope="session")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -84,38 +82,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     funcargs = getattr(item, "funcargs", {})
     runner = funcargs.get("argo_workflows")
-    if runner is not None and report.failed and call.when == "call":
+    if report.failed and call.when == "call" and CELL_FIXTURE in funcargs:
         from pytest_argo_conformance.plugin import diagnostics
 
-        sections = diagnostics.collect(runner)
-        if "kueue_queues" in funcargs and KUEUE_FIXTURE in funcargs:
-            sections += diagnostics.kueue_sections(funcargs[KUEUE_FIXTURE], funcargs["kueue_queues"].made)
-        try:
-            import allure
-
-            for title, text in sections:
-                allure.attach(text, name=title, attachment_type=allure.attachment_type.TEXT)
-        except Exception:  # Allure not active: the report sections below still carry everything
-            pass
-        for title, text in sections:
-            report.sections.append((f"argo-conformance: {title}", text))
+        sections = diagnostics.collect(runner) if runner is not None else []
+        for more in item.config.hook.pytest_argo_diagnostics(item=item):
+            sections += more
+        diagnostics.attach(report, sections)
     return report
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from pytest_argo_conformance.components.gpus import GPU_FIXTURES
-
-    config.stash[WANTS_GPU_LAYOUT_KEY] = any(
-        name in GPU_FIXTURES for item in items for name in getattr(item, "fixturenames", ()))
     for item in items:
         callspec = getattr(item, "callspec", None)
         target = callspec.params.get(CELL_FIXTURE) if callspec else None
         if not isinstance(target, CellTarget):
             continue
         check = getattr(item, "originalname", item.name)
-        kueue = callspec.params.get(KUEUE_FIXTURE) if callspec else None
-        if kueue and len(item.config.stash[SETTINGS_KEY].kueue_versions) > 1:  # the Kueue version axis
-            check = f"{check}[kueue {kueue}]"
+        axes = [axis for found in config.hook.pytest_argo_check_axes(item=item) for axis in found]
+        if axes:  # e.g. the Kueue version, when several are run
+            check = f"{check}[{', '.join(axes)}]"
         suite = cells.suite_name(item.module.__name__ if item.module else "")  # type: ignore[attr-defined]
         item.user_properties.extend(
             [

@@ -1,8 +1,7 @@
-"""The built-in `pytest_argo_install`: prepare each build once per session, then install a cell."""
+"""The built-in `pytest_argo_install`: prepare each build once per session, then install a cell of a topology the
+suite knows (`components/argo/topologies.py`)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
@@ -10,11 +9,12 @@ from pytest_argo_conformance.components.argo import install as argo_install
 from pytest_argo_conformance.components.argo.artifacts import BuildArtifacts, prepare
 from pytest_argo_conformance.components.argo.build import ArgoBuildError
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
+from pytest_argo_conformance.components.argo.install import BuiltinInstallation
+from pytest_argo_conformance.components.argo.topologies import BY_ID, Topology
 from pytest_argo_conformance.kube import WaitTimeout, api_client
-from pytest_argo_conformance.toolchain.oci import ImageError
-from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
-from pytest_argo_conformance.components.argo.topologies import Topology
+from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
+from pytest_argo_conformance.toolchain.oci import ImageError
 
 ARTIFACTS_KEY = pytest.StashKey[dict[str, "BuildArtifacts | Exception"]]()
 FAILURES = (argo_install.InstallError, ArgoBuildError, ImageError, ProviderError, WaitTimeout, OSError)
@@ -22,7 +22,10 @@ FAILURES = (argo_install.InstallError, ArgoBuildError, ImageError, ProviderError
 
 def install(
     config: pytest.Config, provider: Provider, cluster: ClusterInfo, build: ControllerBuild, topology: Topology
-) -> Any:
+) -> BuiltinInstallation:
+    if topology.id not in BY_ID:
+        pytest.fail(f"topology {topology.id} is not one the suite installs, and no pytest_argo_install "
+                    "implementation returned an installation for it (implement that hook for it)", pytrace=False)
     if topology.id == "dsp-managed":
         _require_dsp(cluster)
     settings = config.stash[SETTINGS_KEY]
@@ -39,23 +42,13 @@ def _artifacts(config: pytest.Config, provider: Provider, build: ControllerBuild
     cache = config.stash.setdefault(ARTIFACTS_KEY, {})
     if build.name not in cache:
         try:
-            cache[build.name] = prepare(build, provider, log=_progress(config))
+            cache[build.name] = prepare(build, provider)
         except FAILURES as exc:
             cache[build.name] = exc
     found = cache[build.name]
     if isinstance(found, Exception):
         pytest.fail(f"build {build.name} ({build.ref}) is not available: {found}", pytrace=False)
     return found
-
-
-def _progress(config: pytest.Config) -> Any:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-
-    def log(line: str) -> None:
-        if reporter is not None:
-            reporter.write_line(f"argo-conformance: {line}")
-
-    return log
 
 
 def _require_dsp(cluster: ClusterInfo) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance.components.argo import workflows as wfapi
-from pytest_argo_conformance.components.kueue.queues import describe_workload
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 
 LOG_TAIL = 60
@@ -73,17 +73,14 @@ def _events(core: client.CoreV1Api, namespace: str) -> str:
     ) or "(no events)"
 
 
-def kueue_sections(kueue: Any, queues: list[Any]) -> list[tuple[str, str]]:
-    """What Kueue made of a check's pods (its Workloads and their conditions) and the Kueue controller's log tail."""
-    sections = []
-    for q in queues:
-        try:
-            lines = [describe_workload(wl) for wl in q.workloads()]
-        except ApiException as exc:
-            lines = [f"(not readable: {exc.status} {exc.reason})"]
-        sections.append((f"Kueue workloads in {q.namespace} (ClusterQueue {q.name})", "\n".join(lines) or "none"))
+def attach(report: pytest.TestReport, sections: list[tuple[str, str]]) -> None:
+    """Add the sections to the report (terminal, JUnit) and, when Allure is recording, to Allure."""
     try:
-        sections.append((f"Kueue {kueue.release} controller log (tail)", kueue.controller_log(LOG_TAIL)))
-    except ApiException as exc:
-        sections.append(("Kueue controller log (tail)", f"(not readable: {exc.status} {exc.reason})"))
-    return sections
+        import allure
+
+        for title, text in sections:
+            allure.attach(text, name=title, attachment_type=allure.attachment_type.TEXT)
+    except Exception:  # Allure not active: the report sections below still carry everything
+        pass
+    for title, text in sections:
+        report.sections.append((f"argo-conformance: {title}", text))

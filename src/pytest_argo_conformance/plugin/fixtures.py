@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_argo_conformance.components.argo.installation import INSTALLATION_MEMBERS, Installation
+if TYPE_CHECKING:
+    from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 from pytest_argo_conformance.plugin.cells import PROP_FIGURE_PREFIX, PROP_NOTE, PROP_VERSION_PREFIX, CellTarget
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 from pytest_argo_conformance.plugin.options import Settings
@@ -103,7 +106,7 @@ def argo(
     argo_cluster: ClusterInfo,
     argo_artifact_repository: str,
     argo_cell: CellTarget,
-) -> Iterator[Any]:
+) -> Iterator[Installation]:
     """Argo Workflows installed for this cell; shared by every test of the cell, uninstalled after the last."""
     install = pytestconfig.hook.pytest_argo_install(
         config=pytestconfig,
@@ -112,11 +115,16 @@ def argo(
         build=argo_cell.build,
         topology=argo_cell.topology,
     )
+    if not isinstance(install, Installation):
+        lacks = [name for name in INSTALLATION_MEMBERS if not hasattr(install, name)]
+        pytest.fail(f"pytest_argo_install returned {type(install).__name__} for {argo_cell.id}, which is not an "
+                    f"Installation (lacks {', '.join(lacks) or 'nothing named, but is not one'}); see "
+                    "pytest_argo_conformance.api.Installation", pytrace=False)
     yield install
     teardown(request, f"uninstall of {argo_cell.id}", install.uninstall)
 
 
-def teardown(request: pytest.FixtureRequest, what: str, call: Any) -> None:
+def teardown(request: pytest.FixtureRequest, what: str, call: Callable[[], object]) -> None:
     """Run a fixture's clean-up; a failure becomes a warning that names it (it must not mask test results)."""
     try:
         call()
@@ -125,12 +133,14 @@ def teardown(request: pytest.FixtureRequest, what: str, call: Any) -> None:
 
 
 @pytest.fixture
-def argo_record(request: pytest.FixtureRequest) -> Any:
+def argo_record(request: pytest.FixtureRequest) -> Recorder:
     """Record a figure (`argo_record.figure("controller.memory_mib", 41.5)`) or a note for this cell."""
-    return _Recorder(request.node)
+    return Recorder(request.node)
 
 
-class _Recorder:
+class Recorder:
+    """`argo_record`: figures and notes that go into this check's cell of the matrix."""
+
     def __init__(self, item: pytest.Item) -> None:
         self._item = item
 
@@ -142,7 +152,7 @@ class _Recorder:
 
 
 @pytest.fixture
-def argo_behaviour(request: pytest.FixtureRequest, argo_cell: CellTarget) -> Any:
+def argo_behaviour(request: pytest.FixtureRequest, argo_cell: CellTarget) -> Callable[[str], str | None]:
     """`reference = argo_behaviour(observed)` records what the controller did (a note in the matrix) and returns
     what the build it is judged against did in the same check and topology earlier in this session: the upstream
     release of its own line when that is one of the session's builds, else the baseline (None: not seen, or the
@@ -170,21 +180,15 @@ def argo_behaviour(request: pytest.FixtureRequest, argo_cell: CellTarget) -> Any
 
 
 @pytest.fixture
-def argo_workflows(request: pytest.FixtureRequest, argo: Any) -> Iterator[Any]:
+def argo_workflows(request: pytest.FixtureRequest, argo: Installation) -> Iterator[WorkflowRunner]:
     """Submit and wait for workflows in this cell; a failing test's report carries their diagnostics.
 
     After the test, the summed run time of its finished workflows becomes the cell's `workflows.seconds` figure
     (bench/harness_overhead.py compares it with the suite's wall time)."""
-    from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+    from pytest_argo_conformance.components.argo.runner import WorkflowRunner, manifest_dirs_beside
 
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    verbose = request.config.get_verbosity() > 0
-
-    def progress(line: str) -> None:
-        if reporter is not None and verbose:
-            reporter.write_line(f"    {line}")
-
-    runner = WorkflowRunner(argo, progress)
+    runner = WorkflowRunner(argo)
+    runner.manifest_dirs = manifest_dirs_beside(request.path)
     yield runner
     for note in dict.fromkeys(runner.dialect_notes):
         request.node.user_properties.append((PROP_NOTE, f"dialect: {note}"))

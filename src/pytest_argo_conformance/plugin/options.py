@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_argo_conformance.components.argo.build_refs import BuildError, ControllerBuild, Source, parse_build
-from pytest_argo_conformance.components.argo.topologies import BY_ID, topology_ids
+from pytest_argo_conformance.components.argo.topologies import TOPOLOGIES, Topology, topology_ids
 from pytest_argo_conformance.config.versions import version
 
 PROVIDERS = ("auto", "kind", "existing", "local")
@@ -60,7 +60,8 @@ OPTIONS = (
     ),
     Option(
         "--argo-topology",
-        "topologies to run, comma-separated or repeated (default: all): " + ", ".join(topology_ids()),
+        "topologies to run, comma-separated or repeated (default: all, including those a plugin adds): "
+        + ", ".join(topology_ids()),
         multiple=True,
         metavar="ID[,ID]",
     ),
@@ -78,6 +79,14 @@ OPTIONS = (
         multiple=True,
         metavar="VERSION[,VERSION]",
     ),
+    Option(
+        "--argo-suites",
+        "collect checks beside the ones given to pytest (repeatable): a folder of your own, or 'packaged' for the "
+        "packaged suites; with it, folders from pytest_argo_suite_paths hooks are collected too "
+        "(argo-conformance run gives 'packaged' and its --suites)",
+        multiple=True,
+        metavar="PATH|packaged",
+    ),
     Option("--argo-report-dir", f"where the matrix is written (default: ./{DEFAULT_REPORT_DIR})", metavar="DIR"),
     Option("--argo-context", "kubeconfig context for the existing provider (default: current)", metavar="NAME"),
     Option("--argo-run-label", "label of this run in the matrix, e.g. the CI job name", metavar="TEXT"),
@@ -88,9 +97,10 @@ OPTIONS = (
 class Settings:
     builds: tuple[ControllerBuild, ...]
     provider: str  # as asked: auto resolves when the provider is made
-    topologies: tuple[str, ...]
+    topologies: tuple[Topology, ...]  # the cells' columns, in order
     report_dir: Path
     user_workflows: tuple[Path, ...]
+    suites: tuple[Path, ...]  # collected beside pytest's own arguments (--argo-suites, pytest_argo_suite_paths)
     kueue_versions: tuple[str, ...]
     context: str | None
     run_label: str
@@ -148,7 +158,7 @@ def load(config: pytest.Config) -> Settings:
     if provider not in PROVIDERS:
         raise pytest.UsageError(f"--argo-provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
     builds = _builds(values["argo_controller"] or [], values["argo_baseline"], provider)
-    topologies = _topologies(values["argo_topology"] or [])
+    topologies = _topologies(values["argo_topology"] or [], _topology_registry(config))
     kubeconfig = config.getoption("kubeconfig", None)
     if provider == "existing":
         kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
@@ -162,6 +172,7 @@ def load(config: pytest.Config) -> Settings:
         topologies=topologies,
         report_dir=Path(values["argo_report_dir"] or DEFAULT_REPORT_DIR),
         user_workflows=_user_workflows(values["argo_workflows"] or []),
+        suites=_suites(config, values["argo_suites"] or []),
         kueue_versions=_kueue_versions(values["argo_kueue"] or []),
         context=values["argo_context"],
         run_label=values["argo_run_label"] or "",
@@ -210,31 +221,68 @@ def _builds(specs: list[str], baseline_name: str | None, provider: str) -> tuple
 
 
 def _check_provider_fits(spec: str, build: ControllerBuild, provider: str) -> None:
-    if provider in ("kind", "existing") and build.needs_source_build:
+    from pytest_argo_conformance.providers.base import Capability
+    from pytest_argo_conformance.providers.registry import capabilities_of
+
+    caps = capabilities_of(provider)
+    if caps is None:  # auto, or a provider of a conftest's: known once it is made
+        return
+    if build.needs_source_build and Capability.BUILDS_FROM_SOURCE not in caps:
         raise pytest.UsageError(
             f"--argo-controller {spec!r}: a {build.source.value} is built from source by the local provider only; "
             f"use --argo-provider local, or build the images and pass NAME=IMAGE with --argo-provider {provider}"
         )
-    if provider == "local" and build.source is Source.IMAGE:
+    if build.source is Source.IMAGE and Capability.PULLS_IMAGES not in caps:
         raise pytest.UsageError(
             f"--argo-controller {spec!r}: the local provider cannot pull images; pass an upstream version (v3.6.10), "
             "go:MODULE@VERSION or a source directory, or use --argo-provider kind/existing for image references"
         )
 
 
-def _topologies(specs: list[str]) -> tuple[str, ...]:
+def _topology_registry(config: pytest.Config) -> dict[str, Topology]:
+    """The built-in topologies, then those that pytest_argo_topologies implementations add."""
+    known = {t.id: t for t in TOPOLOGIES}
+    for added in config.hook.pytest_argo_topologies(config=config):
+        for topology in added:
+            if not isinstance(topology, Topology):
+                raise pytest.UsageError(f"pytest_argo_topologies returned {topology!r}; return Topology objects")
+            if topology.id in known and known[topology.id] != topology:
+                raise pytest.UsageError(f"pytest_argo_topologies: topology id {topology.id!r} is taken; rename yours")
+            known[topology.id] = topology
+    return known
+
+
+def _topologies(specs: list[str], known: dict[str, Topology]) -> tuple[Topology, ...]:
     if not specs:
-        return tuple(topology_ids())
-    chosen: list[str] = []
+        return tuple(known.values())
+    chosen: list[Topology] = []
     for spec in specs:
         for tid in filter(None, (part.strip() for part in spec.split(","))):
-            if tid not in BY_ID:
-                raise pytest.UsageError(
-                    f"--argo-topology {tid!r}: unknown topology; choose from {', '.join(topology_ids())}"
-                )
-            if tid not in chosen:
-                chosen.append(tid)
+            if tid not in known:
+                raise pytest.UsageError(f"--argo-topology {tid!r}: unknown topology; choose from {', '.join(known)}")
+            if known[tid] not in chosen:
+                chosen.append(known[tid])
     return tuple(chosen)
+
+
+def _suites(config: pytest.Config, specs: list[str]) -> tuple[Path, ...]:
+    """--argo-suites folders ('packaged': the packaged suites), then the pytest_argo_suite_paths folders."""
+    if not specs:
+        return ()
+    from pytest_argo_conformance.config.paths import suites_dir
+
+    found: list[Path] = []
+    for spec in specs:
+        path = suites_dir() if spec == "packaged" else Path(spec).expanduser()
+        if not path.exists():
+            raise pytest.UsageError(f"--argo-suites {spec!r}: no such folder or file; give a folder of checks")
+        found.append(path.resolve())
+    for paths in config.hook.pytest_argo_suite_paths(config=config):
+        for path in map(Path, paths):
+            if not path.exists():
+                raise pytest.UsageError(f"pytest_argo_suite_paths returned {path}, which does not exist")
+            found.append(path.resolve())
+    return tuple(dict.fromkeys(found))
 
 
 def _user_workflows(specs: list[str]) -> tuple[Path, ...]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from kubernetes import client, config as kube_config
 
 from pytest_argo_conformance.config.timeouts import API_REQUEST
-from pytest_argo_conformance.providers.base import ClusterInfo, ProviderError
+from pytest_argo_conformance.providers.base import Capability, ClusterInfo, ProviderError
 
 
 class ExistingProvider:
     name = "existing"
+    capabilities = frozenset({Capability.PULLS_IMAGES})
 
     def __init__(self, kubeconfig: Path, context: str | None = None) -> None:
         self.kubeconfig = kubeconfig
@@ -37,6 +39,7 @@ class ExistingProvider:
             context=self.context,
             created=False,
             versions={"kubernetes": info.git_version},
+            capabilities=self.capabilities,
         )
 
     def load_image(self, image: str, archive: Path | None = None) -> None:
@@ -45,6 +48,9 @@ class ExistingProvider:
             raise ProviderError(
                 f"the existing provider cannot load {archive}; push {image} to a registry the cluster can pull from"
             )
+
+    def missing_images(self, names: Sequence[str]) -> list[str]:
+        return []  # the nodes pull from their registries
 
     def down(self) -> None:
         """Never deletes the cluster: it was not ours."""

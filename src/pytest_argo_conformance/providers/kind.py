@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_kind import KindCluster
 
 from pytest_argo_conformance.config.paths import clusters_dir
-from pytest_argo_conformance.config.timeouts import KIND_CREATE
-from pytest_argo_conformance.providers.base import ClusterInfo, ProviderError
+from pytest_argo_conformance.config.timeouts import KIND_CREATE, KIND_LOAD
+from pytest_argo_conformance.providers.base import Capability, ClusterInfo, ProviderError
 
 CONFIGS = {"single": "single-node.yaml", "gpu": "gpu-worker.yaml"}
 
 
 class KindProvider:
     name = "kind"
+    capabilities = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.PULLS_IMAGES,
+                              Capability.FAKE_GPUS})
 
     def __init__(
         self,
@@ -76,6 +79,7 @@ class KindProvider:
             kubeconfig=Path(self.cluster.kubeconfig_path),
             context=f"kind-{self.cluster.name}",
             created=self.created,
+            capabilities=self.capabilities,
         )
 
     def load_image(self, image: str, archive: Path | None = None) -> None:
@@ -85,8 +89,11 @@ class KindProvider:
         subprocess.run(
             [str(self.cluster.kind_path), "load", "image-archive", str(archive), "--name", self.cluster.name],
             check=True,
-            timeout=KIND_CREATE,
+            timeout=KIND_LOAD,
         )
+
+    def missing_images(self, names: Sequence[str]) -> list[str]:
+        return []  # kind's nodes pull what was not loaded
 
     def down(self) -> None:
         if self.created and not self.keep:

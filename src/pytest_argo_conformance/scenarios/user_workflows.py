@@ -1,4 +1,5 @@
-"""`--argo-workflows`: the user's own Workflow manifests, each a check for every build and topology."""
+"""The user-workflows scenario's plugin: `--argo-workflows` manifests, each a check for every build and topology
+(the `argo_user_workflow` parameter of suites/test_your_workflows.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from pytest_argo_conformance.components.argo.runner import pin_images
+from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
 
 SKIP_LABEL = "argo-conformance/skip"
+USER_WORKFLOW_FIXTURE = "argo_user_workflow"
+
+
+@pytest.hookimpl(tryfirst=True)  # before the cell's parametrization: ids read workflow-build-topology
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if USER_WORKFLOW_FIXTURE not in metafunc.fixturenames:
+        return
+    found = discover(metafunc.config.stash[SETTINGS_KEY].user_workflows)
+    if found:
+        metafunc.parametrize(USER_WORKFLOW_FIXTURE, found, ids=[w.id for w in found])
+    else:
+        skip = pytest.mark.skip(reason="no workflows of your own given (--argo-workflows PATH_OR_GLOB)")
+        metafunc.parametrize(USER_WORKFLOW_FIXTURE, [pytest.param(None, marks=skip, id="none")])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Write OCI image tarballs from files we have, and import them into containerd.
+"""Write OCI image tarballs from files we have (the local provider imports them: providers/local/containerd.py).
 
 An image here is one uncompressed layer (static binaries, busybox, config files) plus a config, written as an
 OCI image layout in a tar (`oci-layout`, `index.json`, `blobs/sha256/...`). The index carries the fully qualified
@@ -13,13 +13,10 @@ import hashlib
 import io
 import json
 import re
-import subprocess
 import tarfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-IMPORT_TIMEOUT = 300
 
 MEDIA_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MEDIA_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -187,31 +184,3 @@ def write_oci_tarball(spec: ImageSpec, out: Path) -> Path:
     tmp.replace(out)
     return out
 
-
-def ctr_base(address: Path) -> list[str]:
-    return ["ctr", "--address", str(address), "--namespace", "k8s.io"]
-
-
-def import_tarball(address: Path, archive: Path, timeout: float = IMPORT_TIMEOUT) -> None:
-    """`ctr -n k8s.io images import` into the cluster's containerd (unpacked for the CRI's snapshotter)."""
-    cmd = ctr_base(address) + ["images", "import", str(archive)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise ImageError(f"importing {archive} into containerd took over {timeout:.0f}s") from None
-    if done.returncode != 0:
-        raise ImageError(f"importing {archive} failed: {(done.stderr or done.stdout).strip()}")
-
-
-def list_images(address: Path, timeout: float = 60) -> list[str]:
-    cmd = ctr_base(address) + ["images", "ls", "-q"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise ImageError(f"listing images in containerd failed: {done.stderr.strip()}")
-    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
-
-
-def missing(address: Path, names: Sequence[str]) -> list[str]:
-    """Which of `names` containerd does not have (nothing is ever pulled: a missing image stays missing)."""
-    have = set(list_images(address))
-    return [name for name in names if name not in have]

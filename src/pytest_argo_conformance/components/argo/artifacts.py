@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, base_version
-from pytest_argo_conformance.providers.base import Provider
-from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.components.argo.build import build_binaries, upstream_source
+from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, base_version
 from pytest_argo_conformance.components.argo.images import write_images
+from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.providers.base import Capability, Provider, can
 
 
 @dataclass(frozen=True)
@@ -22,17 +21,17 @@ class BuildArtifacts:
     version: str
 
 
-def prepare(build: ControllerBuild, provider: Provider, log: Callable[[str], None] = print) -> BuildArtifacts:
+def prepare(build: ControllerBuild, provider: Provider) -> BuildArtifacts:
     """Build from source where the provider needs it (local) and load the images into the cluster."""
-    if build.needs_source_build or (provider.name == "local" and build.source is Source.VERSION):
-        binaries = build_binaries(build, log)
+    if build.needs_source_build or (can(provider, Capability.BUILDS_FROM_SOURCE) and build.source is Source.VERSION):
+        binaries = build_binaries(build)
         images = {}
         for role, (name, tarball) in write_images(build, binaries).items():
             provider.load_image(name, tarball)
             images[role] = name
         return BuildArtifacts(build, images, binaries.source_dir, binaries.version)
     images = dict(build.images)
-    if provider.name == "kind":
+    if can(provider, Capability.LOADS_IMAGES):  # else the nodes pull them
         for name in images.values():
             provider.load_image(name)
     release = _release_of(build)

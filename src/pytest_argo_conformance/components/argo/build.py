@@ -2,41 +2,34 @@
 
 Every kind of build goes through one path: a writable copy of the source tree (the Go module from the module
 proxy, a fork's module, a local directory, or upstream with a patch applied) built with its own go.mod, so that
-`replace` lines and the UI embed of newer releases work as upstream's Makefile builds them.
+`replace` lines and the UI embed of newer releases work as upstream's Makefile builds them. The Go steps go
+through toolchain/gobuild.py; progress is logged at INFO on `pytest_argo_conformance.components.argo.build`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
+import logging
 import re
 import shutil
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, base_version, patch_file
 from pytest_argo_conformance.config.paths import cache_dir
-from pytest_argo_conformance.config.timeouts import GO_BUILD, GO_DOWNLOAD
+from pytest_argo_conformance.toolchain.gobuild import BuildError, go_build, module_dir, module_path, writable_copy
+from pytest_argo_conformance.toolchain.gobuild import ModuleUnavailable as ModuleUnavailable
+
+log = logging.getLogger(__name__)
 
 UPSTREAM_MODULE = "github.com/argoproj/argo-workflows"  # + /vN, the major version's module path
 COMMANDS = ("workflow-controller", "argoexec", "argo")
-IGNORE = shutil.ignore_patterns(".git", "node_modules", "dist", "*.test")
 
-
-class ArgoBuildError(RuntimeError):
-    """A build from source failed; the message names the build and the step."""
-
-
-class ModuleUnavailable(ArgoBuildError):
-    """`go mod download` could not get a module version (not served, no network, ...)."""
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+# A build from source failed; the message names the build and the step. The one Go build error of the project
+# (toolchain.gobuild.BuildError), so that catching it here also catches the Kueue and gofakes3 builds' failures.
+ArgoBuildError = BuildError
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ def cache_key(build: ControllerBuild) -> str:
     return f"dir-{_tree_digest(Path(build.ref).expanduser())}"
 
 
-def build_binaries(build: ControllerBuild, log: Callable[[str], None] = print) -> ArgoBinaries:
+def build_binaries(build: ControllerBuild) -> ArgoBinaries:
     """Build (or find in the cache) the three binaries of `build`."""
     key = cache_key(build)
     root = cache_dir() / "argo" / key
@@ -79,6 +72,7 @@ def build_binaries(build: ControllerBuild, log: Callable[[str], None] = print) -
     done = ArgoBinaries(build.name, key, version, root)
     if all(done.binary(cmd).is_file() for cmd in COMMANDS):
         return done
+    log.info("building argo %s (%s) from source ...", build.name, key)
     started = time.monotonic()
     staging = root.with_name(root.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -87,7 +81,7 @@ def build_binaries(build: ControllerBuild, log: Callable[[str], None] = print) -
         src = writable_copy(_source_tree(build), staging / "src")
         if build.source is Source.PATCHED:
             _apply_patch(build, src)
-        _restore_signal_linux(src, log)
+        _restore_signal_linux(src)
         ui = src / "ui" / "dist" / "app"  # `argo` embeds the UI (gitignored upstream): an empty page will do
         ui.mkdir(parents=True, exist_ok=True)
         (ui / "index.html").touch()
@@ -97,7 +91,7 @@ def build_binaries(build: ControllerBuild, log: Callable[[str], None] = print) -
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    log(f"argo build {build.name} ({key}): {time.monotonic() - started:.0f}s")
+    log.info("argo build %s (%s): %.0fs", build.name, key, time.monotonic() - started)
     return done
 
 
@@ -145,7 +139,7 @@ def _apply_patch(build: ControllerBuild, src: Path) -> None:
         raise ArgoBuildError(f"build {build.name}: {patch.name} does not apply: {done.stderr.strip()}")
 
 
-def _restore_signal_linux(src: Path, log: Callable[[str], None]) -> None:
+def _restore_signal_linux(src: Path) -> None:
     """The module zips served here lack workflow/executor/os[-]specific/signal_linux.go (argoexec then fails with
     `undefined: Setpgid`). Its darwin twin is the same POSIX code (process groups, kill, wait4), so use it."""
     for name in ("os-specific", "osspecific"):  # the package was renamed in v3.7
@@ -153,33 +147,12 @@ def _restore_signal_linux(src: Path, log: Callable[[str], None]) -> None:
         linux, darwin = folder / "signal_linux.go", folder / "signal_darwin.go"
         if darwin.is_file() and not linux.exists():
             shutil.copyfile(darwin, linux)
-            log(f"note: {linux.relative_to(src)} is missing from the source; using signal_darwin.go (same POSIX calls)")
-
-
-def writable_copy(source: Path, dest: Path) -> Path:
-    """Copy a source tree (the module cache is read-only) so that it can be patched and built in place."""
-    shutil.copytree(source, dest, ignore=IGNORE, symlinks=True)
-    for path in dest.rglob("*"):
-        if not path.is_symlink():
-            path.chmod(path.stat().st_mode | 0o200)
-    return dest
-
-
-def go_build(what: str, src: Path, out: str, packages: list[str], ldflags: str = "-s -w") -> None:
-    """One static, reproducible `go build` in `src` with the module's own go.mod; `out` is a file or a dir/."""
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
-    cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, *packages]
-    try:
-        done = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True, timeout=GO_BUILD, check=False)
-    except subprocess.TimeoutExpired:
-        raise ArgoBuildError(f"{what}: go build did not finish in {GO_BUILD}s") from None
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-        raise ArgoBuildError(f"{what}: go build failed:\n{tail}")
+            log.info("note: %s is missing from the source; using signal_darwin.go (same POSIX calls)",
+                     linux.relative_to(src))
 
 
 def _go_build(build: ControllerBuild, src: Path, out: Path, version: str) -> None:
-    pkg = _module_path(src)
+    pkg = module_path(src)
     ldflags = " ".join(
         [
             "-s -w",
@@ -189,34 +162,7 @@ def _go_build(build: ControllerBuild, src: Path, out: Path, version: str) -> Non
             f"-X {pkg}.buildDate=1970-01-01T00:00:00Z",
         ]
     )
-    out.mkdir(parents=True, exist_ok=True)
-    go_build(f"build {build.name}", src, str(out) + "/", [f"./cmd/{name}" for name in COMMANDS], ldflags)
-
-
-def _module_path(src: Path) -> str:
-    for line in (src / "go.mod").read_text().splitlines():
-        if line.startswith("module "):
-            return line.split()[1]
-    raise ArgoBuildError(f"{src}/go.mod has no module line")
-
-
-def module_dir(module: str, version: str, build: str) -> Path:
-    """The read-only module tree in Go's module cache (downloaded through the module proxy if needed)."""
-    done = subprocess.run(
-        ["go", "mod", "download", "-json", f"{module}@{version}"],
-        capture_output=True,
-        text=True,
-        timeout=GO_DOWNLOAD,
-        check=False,
-    )
-    try:
-        info = json.loads(done.stdout)
-    except json.JSONDecodeError:
-        info = {}
-    if done.returncode != 0 or "Dir" not in info:
-        reason = info.get("Error") or "\n".join(done.stderr.strip().splitlines()[-1:]) or "no output"
-        raise ModuleUnavailable(f"build {build}: cannot download {module}@{version}: {reason}", reason)
-    return Path(info["Dir"])
+    go_build(f"build {build.name}", src, f"{out}/", [f"./cmd/{name}" for name in COMMANDS], ldflags)
 
 
 def _digest(data: bytes) -> str:

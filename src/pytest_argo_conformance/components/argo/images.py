@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pytest_argo_conformance.components.argo.build import ArgoBinaries
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, upstream_images
 from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
-from pytest_argo_conformance.components.argo.build import ArgoBinaries
 
 LOCAL_REPO = "localhost/argo-conformance"
 ROLES = {"workflow-controller": "workflow-controller", "argoexec": "argoexec", "server": "argo"}  # role -> binary

@@ -22,13 +22,15 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance import kube
-from pytest_argo_conformance.providers.base import ClusterInfo
+from pytest_argo_conformance.components import s3
+from pytest_argo_conformance.components.argo import manifests
+from pytest_argo_conformance.components.argo.artifacts import BuildArtifacts
+from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
+from pytest_argo_conformance.components.argo.installation import ArgoServer
+from pytest_argo_conformance.components.argo.topologies import Topology
 from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
-from pytest_argo_conformance.components.argo.topologies import Topology
-from pytest_argo_conformance.components.argo import manifests
-from pytest_argo_conformance.components import s3
-from pytest_argo_conformance.components.argo.artifacts import BuildArtifacts
+from pytest_argo_conformance.providers.base import ClusterInfo
 
 SYSTEM_NAMESPACE = "argo"
 CONTROLLER = "workflow-controller"
@@ -51,7 +53,9 @@ class Controller:
 
 
 @dataclass
-class Installation:
+class BuiltinInstallation:
+    """The suite's own install of a cell (satisfies `installation.Installation`, and adds what only it knows)."""
+
     cluster: ClusterInfo
     topology: Topology
     artifacts: BuildArtifacts
@@ -67,8 +71,18 @@ class Installation:
         return next(c for c in self.controllers if c.role == "under test")
 
     @property
-    def baseline_source(self) -> Path:
-        return self.baseline.source_dir
+    def build(self) -> ControllerBuild:
+        return self.artifacts.build
+
+    @property
+    def workflow_service_account(self) -> str:
+        return WORKFLOW_SA
+
+    @property
+    def server(self) -> ArgoServer:
+        """The Argo Server in `argo`: the build's own in upstream-global, the baseline's in every other topology."""
+        runs = self.artifacts if self.topology.id == "upstream-global" else self.baseline
+        return ArgoServer(SYSTEM_NAMESPACE, runs.version)
 
     @property
     def global_controller(self) -> Controller:
@@ -78,7 +92,7 @@ class Installation:
         assert self.api is not None
         return client.CoreV1Api(self.api)
 
-    def controller_log(self, controller: Controller | None = None, tail: int = 80) -> str:
+    def controller_log(self, tail: int = 80, controller: Controller | None = None) -> str:
         return pod_logs(self.core(), (controller or self.under_test).namespace, "app=workflow-controller", tail)
 
     def scale(self, controller: Controller, replicas: int) -> None:
@@ -114,18 +128,20 @@ def workflow_namespace(cell_id: str) -> str:
 
 
 def install(cluster: ClusterInfo, artifacts: BuildArtifacts, baseline: BuildArtifacts, topology: Topology,
-            cell_id: str) -> Installation:
+            cell_id: str) -> BuiltinInstallation:
     api = kube.api_client(cluster)
-    inst = Installation(cluster, topology, artifacts, baseline, workflow_namespace(cell_id), api=api)
+    inst = BuiltinInstallation(cluster, topology, artifacts, baseline, workflow_namespace(cell_id), api=api)
     try:
         _install(api, inst, artifacts, baseline, topology)
-    except BaseException:
+    except BaseException as exc:
         inst.uninstall()
+        if isinstance(exc, kube.KustomizeError):
+            raise InstallError(f"the build's manifests cannot be rendered: {exc}") from None
         raise
     return inst
 
 
-def _install(api: client.ApiClient, inst: Installation, build: BuildArtifacts, baseline: BuildArtifacts,
+def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtifacts, baseline: BuildArtifacts,
              topology: Topology) -> None:
     dyn = kube.dynamic_client(api)
     core = client.CoreV1Api(api)
@@ -166,7 +182,7 @@ def _install(api: client.ApiClient, inst: Installation, build: BuildArtifacts, b
         raise InstallError(f"{exc}\n--- controller log ---\n{log}") from None
 
 
-def _claim_namespace(core: client.CoreV1Api, name: str, inst: Installation) -> None:
+def _claim_namespace(core: client.CoreV1Api, name: str, inst: BuiltinInstallation) -> None:
     """Create a namespace for this install; one that exists and is not ours is a clear error, never reused."""
     try:
         existing = core.read_namespace(name)
@@ -177,7 +193,8 @@ def _claim_namespace(core: client.CoreV1Api, name: str, inst: Installation) -> N
         labels = existing.metadata.labels or {}
         if labels.get(kube.OWNED_LABEL) != "true":
             raise InstallError(
-                f"namespace {name} already exists and was not created by argo-conformance; remove it or use another cluster"
+                f"namespace {name} already exists and was not created by argo-conformance; "
+                "remove it or use another cluster"
             )
         kube.delete_namespace(core, name, NAMESPACE_GONE)  # a leftover of an interrupted run
     core.create_namespace({"metadata": {"name": name, "labels": {kube.OWNED_LABEL: "true"}}})
@@ -185,13 +202,12 @@ def _claim_namespace(core: client.CoreV1Api, name: str, inst: Installation) -> N
 
 
 def _global_objects(source: Path) -> list[dict[str, Any]]:
+    """The build's cluster install without its CRDs (applied from the build under test): controller, Argo Server,
+    their cluster RBAC. v3.7 split cluster-install/ into the CRDs and cluster-install-no-crds/."""
     root = source / "manifests"
-    objects = manifests.load(root / "base" / "workflow-controller") + manifests.load(root / "base" / "argo-server")
-    # v3.7 moved the cluster RBAC from cluster-install/ to cluster-install-no-crds/
-    cluster = root / "cluster-install-no-crds"
-    cluster = cluster if cluster.is_dir() else root / "cluster-install"
-    objects += manifests.load(cluster / "workflow-controller-rbac")
-    objects += manifests.load(cluster / "argo-server-rbac")
+    no_crds = root / "cluster-install-no-crds"
+    objects = manifests.load(no_crds if no_crds.is_dir() else root / "cluster-install")
+    objects = [o for o in objects if o["kind"] != "CustomResourceDefinition"]
     return manifests.in_namespace(objects, SYSTEM_NAMESPACE)
 
 
@@ -262,16 +278,15 @@ def _set_env(container: dict[str, Any], name: str, value: str) -> None:
 
 
 def wait_available(api: client.ApiClient, namespace: str, name: str, timeout: float = CONTROLLER_READY) -> None:
-    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    """Watch a Deployment until it is available; a timeout says what its pods are waiting for."""
+    core = client.CoreV1Api(api)
 
-    def probe() -> tuple[bool, str]:
-        dep = apps.read_namespaced_deployment(name, namespace)
-        ready = dep.status.available_replicas or 0
-        if ready >= (dep.spec.replicas or 0) and dep.status.observed_generation == dep.metadata.generation:
-            return True, "available"
-        return False, pod_states(core, namespace, ",".join(f"{k}={v}" for k, v in dep.spec.selector.match_labels.items()))
+    def describe(found: list[client.V1Deployment]) -> str:
+        if not found:
+            return "no such deployment"
+        return pod_states(core, namespace, ",".join(f"{k}={v}" for k, v in found[0].spec.selector.match_labels.items()))
 
-    kube.wait_for(f"deployment {namespace}/{name} to be available", probe, timeout)
+    kube.deployment_available(client.AppsV1Api(api), namespace, name, timeout, describe)
 
 
 def pod_states(core: client.CoreV1Api, namespace: str, selector: str) -> str:

@@ -1,7 +1,6 @@
-"""Read a build's own manifests (`manifests/` in its source tree).
-
-Only the `resources` and `namespace` fields of kustomizations are honoured; the Deployments' images and
-arguments, which kustomize patches set upstream, are set by `argo.install` for each topology instead.
+"""Read a build's own manifests (`manifests/` in its source tree): a YAML file, or a kustomization rendered with
+`kubectl kustomize` (as Kueue's are). The Deployments' images and arguments are set by `argo.install` for each
+topology.
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from pytest_argo_conformance.kube.kustomize import kustomize
 
 Obj = dict[str, Any]
 CLUSTER_SCOPED = {
@@ -23,20 +24,13 @@ CLUSTER_SCOPED = {
 
 
 def load(path: Path) -> list[Obj]:
-    """A YAML file's documents, or a kustomization directory's resources, in order."""
+    """A YAML file's documents in order, or what `kubectl kustomize` renders of a kustomization directory."""
     if path.is_file():
         with path.open(encoding="utf-8") as fh:
             return [doc for doc in yaml.safe_load_all(fh) if doc]
-    kustomization = path / "kustomization.yaml"
-    if not kustomization.is_file():
+    if not (path / "kustomization.yaml").is_file():
         raise FileNotFoundError(f"{path} is neither a manifest file nor a kustomization directory")
-    spec = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
-    objects: list[Obj] = []
-    for resource in spec.get("resources", []):
-        objects += load(path / resource)
-    if spec.get("namespace"):
-        objects = in_namespace(objects, spec["namespace"])
-    return objects
+    return kustomize(path)
 
 
 def in_namespace(objects: list[Obj], namespace: str) -> list[Obj]:

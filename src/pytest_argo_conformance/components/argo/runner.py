@@ -1,12 +1,15 @@
 """What a check uses to run workflows in its cell: load a manifest, submit it, wait, look at its pods.
 
 Every workflow a test submits is remembered, so that a failing test's report carries its node tree, YAML,
-controller log tail, events and failing pod logs (see `diagnostics.py`).
+controller log tail, events and failing pod logs (see `diagnostics.py`). Each workflow submitted and each wait's
+end is logged at INFO on `pytest_argo_conformance.components.argo.runner`, its changes in between at DEBUG.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,33 +20,44 @@ from kubernetes import client
 
 from pytest_argo_conformance.components.argo import dialect
 from pytest_argo_conformance.components.argo import workflows as wfapi
+from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.components.argo.lines import line_of
-from pytest_argo_conformance.components.argo.install import WORKFLOW_SA, Installation
 from pytest_argo_conformance.config.paths import suites_dir
-from pytest_argo_conformance.kube import apply, dynamic_client, wait_for
 from pytest_argo_conformance.config.timeouts import WORKFLOW_DEFAULT
 from pytest_argo_conformance.config.versions import pinned
+from pytest_argo_conformance.kube import apply, dynamic_client, watch_until
 
 Workflow = dict[str, Any]
 
+log = logging.getLogger(__name__)
+
 
 class WorkflowRunner:
-    def __init__(self, installation: Installation, progress: Callable[[str], None] | None = None) -> None:
+    """`argo_workflows`: load a check's manifests, submit them to the cell, wait for them, look at their pods."""
+
+    def __init__(self, installation: Installation) -> None:
         self.installation = installation
         self.namespace = installation.namespace
-        assert installation.api is not None
-        self.api: client.ApiClient = installation.api
-        self.progress = progress
         self.submitted: list[str] = []
         self.labels: dict[str, str] = {}  # added to every workflow submitted (e.g. a controller instance id)
         self.durations: dict[str, float] = {}  # finished workflows' own run time, seconds
         self.dialect_notes: list[str] = []  # how the suite's manifests were converted for this controller's line
+        self.manifest_dirs: list[Path] = []  # searched first by `load` (the asking check's own manifests)
+
+    @property
+    def api(self) -> client.ApiClient:
+        api = self.installation.api
+        if api is None:
+            raise RuntimeError(f"the installation of {self.installation.topology.id} has no Kubernetes client "
+                               "(uninstalled, or a stand-in)")
+        return api
 
     def load(self, name: str) -> Workflow:
-        """A manifest from suites/manifests/workflows/<name>.yaml, with short image names pinned, in the dialect of
-        the controller's line (see `argo/dialect.py`); each conversion is noted for the report."""
-        path = suites_dir() / "manifests" / "workflows" / f"{name}.yaml"
-        line = line_of(self.installation.artifacts.build)
+        """The manifest `<name>.yaml` from beside the check that asks for it (its folder's `manifests/workflows/`,
+        then `manifests/`), else from the packaged suites; with short image names pinned, in the dialect of the
+        controller's line (see `dialect.py`); each conversion is noted for the report."""
+        path = find_manifest(name, self.manifest_dirs)
+        line = line_of(self.installation.build)
         manifest, changes = dialect.convert(load_manifest(path), line)
         self.dialect_notes += [f"{name}.yaml for {line}: {change}" for change in changes]
         return manifest
@@ -51,16 +65,19 @@ class WorkflowRunner:
     def submit(self, manifest: Workflow) -> str:
         body = copy.deepcopy(manifest)
         spec = body.setdefault("spec", {})
-        spec.setdefault("serviceAccountName", WORKFLOW_SA)
+        spec.setdefault("serviceAccountName", self.installation.workflow_service_account)
         body.setdefault("metadata", {}).setdefault("labels", {}).update(self.labels)
         created = wfapi.create(self.api, self.namespace, body)
         name = str(created["metadata"]["name"])
         self.submitted.append(name)
+        log.info("workflow %s: submitted in %s", name, self.namespace)
         return name
 
     def wait(self, name: str, until: Callable[[Workflow], bool], what: str, timeout: float = WORKFLOW_DEFAULT,
              fail_fast: bool = True) -> Workflow:
-        wf = wfapi.wait(self.api, self.namespace, name, until, what, timeout, self.progress, fail_fast)
+        started = time.monotonic()
+        wf = wfapi.wait(self.api, self.namespace, name, until, what, timeout, _log_change, fail_fast)
+        log.info("%s (waited %.1fs to %s)", wfapi.progress_line(wf), time.monotonic() - started, what)
         self._note_duration(wf)
         return wf
 
@@ -81,13 +98,13 @@ class WorkflowRunner:
         """Create or update (server-side apply) a WorkflowTemplate in this namespace."""
         body = copy.deepcopy(manifest)
         body["metadata"]["namespace"] = self.namespace
-        body["spec"].setdefault("serviceAccountName", WORKFLOW_SA)
+        body["spec"].setdefault("serviceAccountName", self.installation.workflow_service_account)
         apply(dynamic_client(self.api), [body])
         return str(body["metadata"]["name"])
 
     def create_cron(self, manifest: Workflow) -> str:
         body = copy.deepcopy(manifest)
-        body["spec"]["workflowSpec"].setdefault("serviceAccountName", WORKFLOW_SA)
+        body["spec"]["workflowSpec"].setdefault("serviceAccountName", self.installation.workflow_service_account)
         created = wfapi.create(self.api, self.namespace, body, plural="cronworkflows")
         return str(created["metadata"]["name"])
 
@@ -96,51 +113,43 @@ class WorkflowRunner:
             wfapi.GROUP, wfapi.VERSION, self.namespace, "cronworkflows", name, {"spec": {"suspend": True}}
         )
 
-    def cron_runs(self, cron: str) -> list[Workflow]:
-        found = wfapi.custom(self.api).list_namespaced_custom_object(
-            wfapi.GROUP, wfapi.VERSION, self.namespace, "workflows",
-            label_selector=f"workflows.argoproj.io/cron-workflow={cron}",
-        )
-        return list(found.get("items", []))
+    def _watch_workflows(self, what: str, until: Callable[[list[Workflow]], bool], timeout: float,
+                         describe: Callable[[list[Workflow]], str] | None = None, **selector: str) -> None:
+        """Watch this namespace's workflows chosen by `selector` (label_selector=, field_selector=) until `until`."""
+        watch_until(what, wfapi.custom(self.api).list_namespaced_custom_object, wfapi.GROUP, wfapi.VERSION,
+                    self.namespace, "workflows", until=until, timeout=timeout, describe=describe or _phases,
+                    **selector)
 
     def wait_cron_runs(self, cron: str, count: int, timeout: float) -> list[str]:
-        """Wait until the CronWorkflow has started `count` runs (counted from the runs it records, kept or not)."""
+        """Wait until the CronWorkflow has started `count` runs (counted from the runs it records, kept or not)
+        and the runs it keeps have finished."""
         started: set[str] = set()
 
-        def probe() -> tuple[bool, str]:
-            runs = self.cron_runs(cron)
+        def enough(runs: list[Workflow]) -> bool:
             started.update(w["metadata"]["name"] for w in runs)
-            for name in started:
+            for name in sorted(started):
                 if name not in self.submitted:
                     self.submitted.append(name)
-            return len(started) >= count and all(wfapi.phase(w) in wfapi.TERMINAL for w in runs), (
-                f"{len(started)} runs seen: " + ", ".join(f"{w['metadata']['name']}={wfapi.phase(w)}" for w in runs)
-            )
+            return len(started) >= count and all(wfapi.phase(w) in wfapi.TERMINAL for w in runs)
 
-        wait_for(f"CronWorkflow {cron} to start {count} runs", probe, timeout)
+        self._watch_workflows(f"CronWorkflow {cron} to start {count} runs", enough, timeout,
+                              lambda runs: f"{len(started)} runs seen: {_phases(runs)}",
+                              label_selector=f"workflows.argoproj.io/cron-workflow={cron}")
         return sorted(started)
 
     def wait_cron_history(self, cron: str, succeeded_at_most: int, timeout: float) -> None:
         """Wait until the CronWorkflow keeps no more than `succeeded_at_most` succeeded runs."""
 
-        def probe() -> tuple[bool, str]:
-            runs = [(w["metadata"]["name"], wfapi.phase(w)) for w in self.cron_runs(cron)]
-            succeeded = [name for name, phase in runs if phase == "Succeeded"]
-            return len(succeeded) <= succeeded_at_most, f"kept {runs}"
+        def kept(runs: list[Workflow]) -> bool:
+            return sum(wfapi.phase(w) == "Succeeded" for w in runs) <= succeeded_at_most
 
-        wait_for(f"CronWorkflow {cron} to keep at most {succeeded_at_most} succeeded run(s)", probe, timeout)
+        self._watch_workflows(f"CronWorkflow {cron} to keep at most {succeeded_at_most} succeeded run(s)", kept,
+                              timeout, lambda runs: f"kept {_phases(runs)}",
+                              label_selector=f"workflows.argoproj.io/cron-workflow={cron}")
 
     def wait_deleted(self, name: str, timeout: float) -> None:
-        def probe() -> tuple[bool, str]:
-            try:
-                wf = self.get(name)
-            except client.exceptions.ApiException as exc:
-                if exc.status == 404:
-                    return True, "deleted"
-                raise
-            return False, f"still there, phase {wfapi.phase(wf)}"
-
-        wait_for(f"workflow {name} to be garbage-collected", probe, timeout)
+        self._watch_workflows(f"workflow {name} to be garbage-collected", lambda found: not found, timeout,
+                              lambda found: f"still there: {_phases(found)}", field_selector=f"metadata.name={name}")
         self.submitted.remove(name)  # nothing left to diagnose
 
     @contextmanager
@@ -178,6 +187,29 @@ class WorkflowRunner:
 
     def get(self, name: str) -> Workflow:
         return wfapi.get(self.api, self.namespace, name)
+
+
+def manifest_dirs_beside(test_file: Path) -> list[Path]:
+    """Where a check's own manifests live: `manifests/workflows/` and `manifests/` next to its file."""
+    return [test_file.parent / "manifests" / "workflows", test_file.parent / "manifests"]
+
+
+def find_manifest(name: str, first: list[Path]) -> Path:
+    """`<name>.yaml` from the first folder of `first` that has it, else from the packaged suites' manifests."""
+    looked = [*first, suites_dir() / "manifests" / "workflows"]
+    for folder in looked:
+        path = folder / f"{name}.yaml"
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no manifest {name}.yaml in " + ", ".join(str(d) for d in dict.fromkeys(looked)))
+
+
+def _phases(workflows: list[Workflow]) -> str:
+    return ", ".join(f"{w['metadata']['name']}={wfapi.phase(w)}" for w in workflows) or "none"
+
+
+def _log_change(line: str) -> None:
+    log.debug("%s", line)
 
 
 def load_manifest(path: Path) -> Workflow:

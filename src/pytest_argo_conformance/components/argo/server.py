@@ -5,45 +5,50 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kubernetes import client
 
 from pytest_argo_conformance import kube
+from pytest_argo_conformance.components.argo.install import wait_available
+from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.config.timeouts import PORT_FORWARD, TOKEN_SECONDS
-from pytest_argo_conformance.components.argo.install import SYSTEM_NAMESPACE, Installation, wait_available
+from pytest_argo_conformance.providers.base import Capability
 
-SERVICE = "argo-server"
-PORT = 2746
 CLIENT_SA = "argo-conformance-client"
+TOKEN_ISSUED = 30  # a new service account becomes usable by the token API
 
 
 @contextmanager
 def base_url(inst: Installation) -> Iterator[str]:
-    """https://HOST:PORT of the Argo Server: its ClusterIP on the local provider (the host is the node and routes
-    service addresses), else a `kubectl port-forward` on loopback for the duration of the block."""
+    """https://HOST:PORT of the Argo Server: its ClusterIP where the provider routes service addresses (the local
+    one: the host is the node and routes service addresses), else a `kubectl port-forward` on loopback for the
+    duration of the block."""
     assert inst.api is not None
-    wait_available(inst.api, SYSTEM_NAMESPACE, SERVICE)
-    if inst.cluster.provider == "local":
-        svc = client.CoreV1Api(inst.api).read_namespaced_service(SERVICE, SYSTEM_NAMESPACE)
-        yield f"https://{svc.spec.cluster_ip}:{PORT}"
+    server = inst.server
+    if server is None:
+        raise RuntimeError(f"the installation of {inst.build.name} in {inst.topology.id} has no Argo Server")
+    wait_available(inst.api, server.namespace, server.service)
+    if inst.cluster.can(Capability.ROUTES_SERVICES):
+        svc = client.CoreV1Api(inst.api).read_namespaced_service(server.service, server.namespace)
+        yield f"https://{svc.spec.cluster_ip}:{server.port}"
         return
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        raise RuntimeError("kubectl is not on PATH: it is needed to reach the Argo Server of a kind or existing cluster")
+        raise RuntimeError("kubectl is not on PATH: it is needed to reach the Argo Server of a kind or existing "
+                           "cluster")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         local_port = sock.getsockname()[1]
-    cmd = [kubectl, f"--kubeconfig={inst.cluster.kubeconfig}", "-n", SYSTEM_NAMESPACE, "port-forward",
-           f"svc/{SERVICE}", f"{local_port}:{PORT}"]
+    cmd = [kubectl, f"--kubeconfig={inst.cluster.kubeconfig}", "-n", server.namespace, "port-forward",
+           f"svc/{server.service}", f"{local_port}:{server.port}"]
     if inst.cluster.context:
         cmd.insert(2, f"--context={inst.cluster.context}")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        kube.wait_for(f"kubectl port-forward to {SERVICE} on 127.0.0.1:{local_port}",
-                      lambda: _listening(local_port, proc), PORT_FORWARD, interval=0.2)
+        kube.wait_for(f"kubectl port-forward to {server.service} on 127.0.0.1:{local_port}",
+                  lambda: _listening(local_port, proc), PORT_FORWARD, interval=0.2)
         yield f"https://127.0.0.1:{local_port}"
     finally:
         proc.terminate()
@@ -52,7 +57,8 @@ def base_url(inst: Installation) -> Iterator[str]:
 
 def _listening(port: int, proc: subprocess.Popen[bytes]) -> tuple[bool, str]:
     if proc.poll() is not None:
-        raise RuntimeError(f"kubectl port-forward exited {proc.returncode}: {proc.stderr.read().decode()[-300:] if proc.stderr else ''}")
+        raise kube.GiveUp(f"kubectl port-forward exited {proc.returncode}: "
+                          f"{proc.stderr.read().decode()[-300:] if proc.stderr else ''}")
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0, "not listening yet"
@@ -65,11 +71,13 @@ def client_token(inst: Installation) -> str:
     ns = inst.namespace
     rules = [
         {"apiGroups": ["argoproj.io"], "resources": ["workflowtemplates"], "verbs": ["get", "list", "create"]},
-        {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["get", "list", "watch", "create", "update", "patch"]},
+        {"apiGroups": ["argoproj.io"], "resources": ["workflows"],
+         "verbs": ["get", "list", "watch", "create", "update", "patch"]},
     ]
     owned = {kube.OWNED_LABEL: "true"}
     kube.apply(kube.dynamic_client(inst.api), [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}},
+        {"apiVersion": "v1", "kind": "ServiceAccount",
+         "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
          "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}, "rules": rules},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
@@ -78,12 +86,9 @@ def client_token(inst: Installation) -> str:
          "subjects": [{"kind": "ServiceAccount", "name": CLIENT_SA, "namespace": ns}]},
     ])
     request = {"spec": {"expirationSeconds": TOKEN_SECONDS}}
-    deadline = time.monotonic() + 30
-    while True:  # the service account may take a moment to exist for the token API
-        try:
-            token = client.CoreV1Api(inst.api).create_namespaced_service_account_token(CLIENT_SA, ns, request)
-            return str(token.status.token)
-        except client.exceptions.ApiException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+
+    def issued() -> tuple[bool, str]:  # the service account may take a moment to exist for the token API
+        token = client.CoreV1Api(inst.api).create_namespaced_service_account_token(CLIENT_SA, ns, request)
+        return True, str(token.status.token)
+
+    return kube.wait_for(f"a token of service account {ns}/{CLIENT_SA}", issued, TOKEN_ISSUED, interval=0.5)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from kubernetes import client, watch
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import ProtocolError
+
+from pytest_argo_conformance import kube
 
 GROUP, VERSION = "argoproj.io", "v1alpha1"
 TERMINAL = ("Succeeded", "Failed", "Error")
-RETRY_WATCH = (410, 500, 503, 504)
 Workflow = dict[str, Any]
 
 
@@ -64,47 +63,40 @@ def wait(
     fail_fast: bool = True,
 ) -> Workflow:
     """Watch the workflow until `until(wf)`; fail at once when it is finished and the condition is not met."""
-    deadline = time.monotonic() + timeout
-    last: Workflow | None = None
-    last_line = ""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            seen = progress_line(last) if last else "the workflow was never seen"
-            raise WorkflowWaitError(f"timed out after {timeout:.0f}s waiting for {name} to {what}; last seen: {seen}", last)
-        stream = watch.Watch().stream(
-            custom(api).list_namespaced_custom_object,
-            GROUP,
-            VERSION,
-            namespace,
-            "workflows",
-            field_selector=f"metadata.name={name}",
-            timeout_seconds=max(1, int(min(remaining, 60))),
-        )
-        try:
-            for event in stream:
-                wf: Workflow = event["object"]
-                if event["type"] == "DELETED":
-                    raise WorkflowWaitError(f"workflow {name} was deleted while waiting for it to {what}", wf)
-                last = wf
-                line = progress_line(wf)
-                if progress and line != last_line:
-                    progress(line)
-                    last_line = line
-                if until(wf):
-                    return wf
-                if fail_fast and phase(wf) in TERMINAL and wf.get("status", {}).get("finishedAt"):
-                    message = wf.get("status", {}).get("message", "")
-                    raise WorkflowWaitError(
-                        f"workflow {name} finished {phase(wf)} ({message or 'no message'}) and cannot {what} any more",
-                        wf,
-                    )
-                if time.monotonic() > deadline:
-                    break
-        except (ApiException, ProtocolError) as exc:  # a watch the server ended (504, 410 Gone...): watch again
-            if isinstance(exc, ApiException) and exc.status not in RETRY_WATCH:
-                raise
-            time.sleep(0.5)
+    last: list[Workflow] = []
+    last_line = [""]
+
+    def reached(found: list[Workflow]) -> bool:
+        if not found:
+            if last:
+                raise WorkflowWaitError(f"workflow {name} was deleted while waiting for it to {what}", last[-1])
+            return False
+        wf = found[0]
+        last[:] = [wf]
+        line = progress_line(wf)
+        if progress and line != last_line[0]:
+            progress(line)
+            last_line[0] = line
+        if until(wf):
+            return True
+        if fail_fast and phase(wf) in TERMINAL and wf.get("status", {}).get("finishedAt"):
+            message = wf.get("status", {}).get("message", "")
+            raise WorkflowWaitError(
+                f"workflow {name} finished {phase(wf)} ({message or 'no message'}) and cannot {what} any more", wf
+            )
+        return False
+
+    def describe(found: list[Workflow]) -> str:
+        return progress_line(found[0]) if found else "the workflow was never seen"
+
+    try:
+        found = kube.watch_until(f"{name} to {what}", custom(api).list_namespaced_custom_object, GROUP, VERSION,
+                                 namespace, "workflows", until=reached, timeout=timeout, describe=describe,
+                                 field_selector=f"metadata.name={name}")
+    except kube.WaitTimeout as exc:
+        raise WorkflowWaitError(str(exc), last[-1] if last else None) from None
+    wf: Workflow = found[0]
+    return wf
 
 
 def timestamp(text: str) -> float:
@@ -143,7 +135,8 @@ def node_tree(wf: Workflow) -> str:
 
 def pods_of(api: client.ApiClient, namespace: str, name: str) -> list[client.V1Pod]:
     core = client.CoreV1Api(api)
-    pods: list[client.V1Pod] = core.list_namespaced_pod(namespace, label_selector=f"workflows.argoproj.io/workflow={name}").items
+    selector = f"workflows.argoproj.io/workflow={name}"
+    pods: list[client.V1Pod] = core.list_namespaced_pod(namespace, label_selector=selector).items
     return pods
 
 

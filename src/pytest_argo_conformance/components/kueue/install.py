@@ -9,9 +9,9 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance import kube
-from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
 from pytest_argo_conformance.components.kueue import manifests
 from pytest_argo_conformance.components.kueue.queues import GROUP, MANAGED_FINALIZER, VERSION
+from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
 
 
 class KueueInstallError(RuntimeError):
@@ -92,7 +92,8 @@ def install(api: client.ApiClient, release: str, image: str, source: Path) -> Ku
             labels = core.read_namespace(manifests.NAMESPACE).metadata.labels or {}
             if labels.get(kube.OWNED_LABEL) != "true":
                 raise KueueInstallError(f"namespace {manifests.NAMESPACE} exists and was not created by "
-                                        "argo-conformance: this cluster already runs Kueue; remove it or use another cluster")
+                                        "argo-conformance: this cluster already runs Kueue; remove it or use "
+                                        "another cluster")
             kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)  # a leftover of an interrupted run
         kube.apply(kube.dynamic_client(api), objects)
         _wait_ready(inst)

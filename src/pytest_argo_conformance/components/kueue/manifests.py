@@ -13,22 +13,18 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pytest_argo_conformance.config.paths import cache_dir
-from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.kube.kustomize import KustomizeError, kustomize
 
 NAMESPACE = "kueue-system"
 DEPLOYMENT = "kueue-controller-manager"
 CONFIGMAP = "kueue-manager-config"
 ENABLED_LABEL = "argo-conformance/kueue"  # value "enabled" on the namespaces Kueue manages
 OWN_KINDS = {"clusterqueues", "resourceflavors", "workloads", "cohorts", "localqueues", "workloadpriorityclasses"}
-RENDER_TIMEOUT = 120
 
 Obj = dict[str, Any]
 
@@ -37,27 +33,15 @@ class KueueManifestError(RuntimeError):
     """Kueue's manifests cannot be rendered; the message says why."""
 
 
-def kubectl() -> str:
-    """The kubectl of the local cluster's build when there is one, else the one on PATH (for `kustomize`)."""
-    built = cache_dir() / "kubernetes" / version("kubernetes") / "bin" / "kubectl"
-    if built.is_file():
-        return str(built)
-    found = shutil.which("kubectl")
-    if found is None:
-        raise KueueManifestError("kubectl is not on PATH: it renders Kueue's manifests (kubectl kustomize)")
-    return found
-
-
 def render(source: Path) -> list[Obj]:
     """`kubectl kustomize config/default` of a Kueue source tree."""
     config = source / "config" / "default"
     if not (config / "kustomization.yaml").is_file():
         raise KueueManifestError(f"{config} has no kustomization.yaml: is {source} a Kueue source tree?")
-    done = subprocess.run([kubectl(), "kustomize", str(config)], capture_output=True, text=True,
-                          timeout=RENDER_TIMEOUT, check=False)
-    if done.returncode != 0:
-        raise KueueManifestError(f"kubectl kustomize {config} failed: {done.stderr.strip()[-500:]}")
-    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+    try:
+        return kustomize(config)
+    except KustomizeError as exc:
+        raise KueueManifestError(str(exc)) from None
 
 
 def configuration() -> Obj:

@@ -77,7 +77,10 @@ class Queues:
             else:
                 custom.create_cluster_custom_object(GROUP, VERSION, plural, body)
             self.created.append((plural, ns))
-        kube.wait_for(f"ClusterQueue {self.name} to be active", self._cq_active, KUEUE_ADMISSION)
+        kube.watch_until(f"ClusterQueue {self.name} to be active", custom.list_cluster_custom_object,
+                         GROUP, VERSION, "clusterqueues", field_selector=f"metadata.name={self.name}",
+                         until=lambda found: any(_condition(cq, "Active") == "True" for cq in found),
+                         timeout=KUEUE_ADMISSION, describe=_active)
 
     def priority_class(self, suffix: str, value: int) -> str:
         """A WorkloadPriorityClass; pods choose it with the label kueue.x-k8s.io/priority-class."""
@@ -87,12 +90,6 @@ class Queues:
         client.CustomObjectsApi(self.api).create_cluster_custom_object(GROUP, VERSION, "workloadpriorityclasses", body)
         self.priority_classes.append(name)
         return name
-
-    def _cq_active(self) -> tuple[bool, str]:
-        cq = client.CustomObjectsApi(self.api).get_cluster_custom_object(GROUP, VERSION, "clusterqueues", self.name)
-        conditions = {c["type"]: c for c in cq.get("status", {}).get("conditions", [])}
-        active = conditions.get("Active", {})
-        return active.get("status") == "True", f"Active={active.get('status')} {active.get('message', '')}".strip()
 
     def delete(self) -> None:
         """LocalQueue, ClusterQueue, ResourceFlavor and priority classes; pods Kueue still holds are released."""
@@ -114,22 +111,42 @@ class Queues:
         return list(items)
 
     def workload_of(self, pod_uid: str) -> Obj | None:
-        for wl in self.workloads():
-            if any(ref.get("uid") == pod_uid for ref in wl["metadata"].get("ownerReferences", [])):
-                return wl
-        return None
+        return _owned_by(self.workloads(), pod_uid)
 
     def wait_condition(self, pod_uid: str, condition: str, timeout: float = KUEUE_ADMISSION) -> Obj:
         """Wait until the Workload of a pod has `condition` True (Admitted, PodsReady, Finished, ...)."""
 
-        def probe() -> tuple[bool, Any]:
-            workload = self.workload_of(pod_uid)
-            if workload is None:
-                return False, "no Workload yet"
-            return _condition(workload, condition) == "True", workload
+        def has(workloads: list[Obj]) -> bool:
+            workload = _owned_by(workloads, pod_uid)
+            return workload is not None and _condition(workload, condition) == "True"
 
-        found = kube.wait_for(f"the Workload of pod {pod_uid} to be {condition}", probe, timeout, interval=0.2)
-        return found  # type: ignore[no-any-return]
+        def describe(workloads: list[Obj]) -> str:
+            workload = _owned_by(workloads, pod_uid)
+            if workload is None:
+                return f"no Workload of the pod yet ({len(workloads)} in {self.namespace})"
+            return describe_workload(workload)
+
+        found = kube.watch_until(f"the Workload of pod {pod_uid} to be {condition}",
+                                 client.CustomObjectsApi(self.api).list_namespaced_custom_object,
+                                 GROUP, VERSION, self.namespace, "workloads",
+                                 until=has, timeout=timeout, describe=describe)
+        workload = _owned_by(found, pod_uid)
+        assert workload is not None
+        return workload
+
+
+def _owned_by(workloads: list[Obj], pod_uid: str) -> Obj | None:
+    for wl in workloads:
+        if any(ref.get("uid") == pod_uid for ref in wl["metadata"].get("ownerReferences", [])):
+            return wl
+    return None
+
+
+def _active(found: list[Obj]) -> str:
+    if not found:
+        return "no such ClusterQueue"
+    active = {c["type"]: c for c in found[0].get("status", {}).get("conditions", [])}.get("Active", {})
+    return f"Active={active.get('status')} {active.get('reason', '')} {active.get('message', '')}".strip()
 
 
 def admitted(workload: Obj) -> bool:
@@ -145,10 +162,6 @@ def _condition(workload: Obj, kind: str) -> str | None:
         if cond["type"] == kind:
             return str(cond["status"])
     return None
-
-
-def gated(pod: client.V1Pod) -> bool:
-    return any(g.name == ADMISSION_GATE for g in pod.spec.scheduling_gates or [])
 
 
 def describe_workload(workload: Obj) -> str:

@@ -6,18 +6,17 @@
 - coredns: a lean main over `github.com/coredns/coredns` with only the plugins the Corefile uses.
 - tools: `pause` (the sandbox process) and `pullguard` (answers every image pull with a clear refusal).
 - images: OCI tarballs of pause, coredns and Debian's busybox-static.
-A component is done when its `.complete` stamp exists, so a second build is a no-op.
+A component is done when its `.complete` stamp exists, so a second build is a no-op. The Go steps go through
+toolchain/gobuild.py; progress, one line per component, is logged at INFO (logger `...providers.local.build`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
 import re
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,19 +25,18 @@ from pathlib import Path
 
 from pytest_argo_conformance.config.paths import cache_dir, clusters_dir
 from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.toolchain import gobuild
 from pytest_argo_conformance.toolchain import oci as images
+from pytest_argo_conformance.toolchain.gobuild import BuildError as BuildError
+
+log = logging.getLogger(__name__)
 
 K8S_COMMANDS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl")
 GO_BUILD_TIMEOUT = 3600  # a cold Kubernetes build on 2 cores takes 5-10 minutes; leave room for slow disks
-GO_MOD_TIMEOUT = 900
-STAMP = ".complete"
+GO_MOD_TIMEOUT = 900  # k8s.io/kubernetes is a large module
 BUSYBOX = Path("/bin/busybox")
 ETCD = Path("/usr/bin/etcd")
 COREDNS_PLUGINS = ("reload", "health", "ready", "errors", "log", "cache", "loadbalance", "kubernetes")
-
-
-class BuildError(RuntimeError):
-    """A build step failed; the message names the step and ends with the tail of its log."""
 
 
 @dataclass(frozen=True)
@@ -61,63 +59,6 @@ class Step:
     component: str
     seconds: float
     cached: bool
-
-
-def _go_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-buildvcs=false", "GOWORK": "off"})
-    return env
-
-
-def _go() -> str:
-    go = shutil.which("go")
-    if go is None:
-        raise BuildError("go is not on PATH: install Go >= 1.24 (https://go.dev/dl) to build the local cluster")
-    return go
-
-
-def _run(cmd: list[str], cwd: Path, log: Path, timeout: float, what: str) -> str:
-    """Run one build command; its output goes to `log` and, on failure, the tail into the error."""
-    with log.open("a", encoding="utf-8") as fh:
-        fh.write(f"$ {' '.join(cmd)}\n")
-        fh.flush()
-        try:
-            done = subprocess.run(
-                cmd, cwd=cwd, env=_go_env(), stdout=subprocess.PIPE, stderr=fh, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise BuildError(f"{what}: still running after {timeout:.0f}s (log: {log})") from None
-        fh.write(done.stdout)
-    if done.returncode != 0:
-        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
-        raise BuildError(f"{what} failed (exit {done.returncode}, log: {log}):\n" + "\n".join(tail))
-    return done.stdout
-
-
-def _complete(directory: Path) -> bool:
-    return (directory / STAMP).is_file()
-
-
-def _stamp(directory: Path, **info: object) -> None:
-    info["built"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    (directory / STAMP).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-
-
-def _fresh(directory: Path) -> Path:
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
-    return directory
-
-
-def module_info(module: str, vers: str, workdir: Path, log: Path) -> dict[str, object]:
-    """`go mod download -json module@version`: where its go.mod lies and which commit it came from."""
-    out = _run([_go(), "mod", "download", "-json", f"{module}@{vers}"], workdir, log, GO_MOD_TIMEOUT,
-               f"go mod download {module}@{vers}")
-    info = json.loads(out)
-    if not isinstance(info, dict) or info.get("Error"):
-        raise BuildError(f"go mod download {module}@{vers}: {info.get('Error') if isinstance(info, dict) else out}")
-    return info
 
 
 def wrapper_gomod(kube_gomod: str, kube_version: str) -> str:
@@ -158,24 +99,23 @@ def build_kubernetes(force: bool = False) -> Path:
     kube_version = version("kubernetes")
     root = cache_dir() / "kubernetes" / kube_version
     bin_dir = root / "bin"
-    if not force and _complete(root) and all((bin_dir / c).is_file() for c in K8S_COMMANDS):
+    if not force and gobuild.complete(root) and all((bin_dir / c).is_file() for c in K8S_COMMANDS):
         return bin_dir
-    _fresh(root)
+    gobuild.fresh(root)
     src = root / "src"
     src.mkdir()
-    log = root / "build.log"
-    info = module_info("k8s.io/kubernetes", kube_version, src, log)
-    kube_gomod = Path(str(info["GoMod"])).read_text(encoding="utf-8")
-    origin = info.get("Origin")
-    commit = str(origin.get("Hash", "")) if isinstance(origin, dict) else ""
+    build_log = root / "build.log"
+    what = f"kubernetes {kube_version}"
+    module = gobuild.download("k8s.io/kubernetes", kube_version, what, build_log, GO_MOD_TIMEOUT)
+    kube_gomod = module.gomod.read_text(encoding="utf-8")
     (src / "go.mod").write_text(wrapper_gomod(kube_gomod, kube_version), encoding="utf-8")
     imports = "\n".join(f'\t_ "k8s.io/kubernetes/cmd/{c}"' for c in K8S_COMMANDS)
     (src / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n", encoding="utf-8")
-    _run([_go(), "mod", "tidy"], src, log, GO_MOD_TIMEOUT, "go mod tidy (kubernetes wrapper module)")
+    gobuild.mod_tidy(f"{what} wrapper module", src, build_log, GO_MOD_TIMEOUT)
     packages = [f"k8s.io/kubernetes/cmd/{c}" for c in K8S_COMMANDS]
-    cmd = [_go(), "build", "-trimpath", "-ldflags", kube_ldflags(kube_version, commit), "-o", str(bin_dir) + "/"]
-    _run(cmd + packages, src, log, GO_BUILD_TIMEOUT, f"go build kubernetes {kube_version}")
-    _stamp(root, version=kube_version, commit=commit, commands=list(K8S_COMMANDS))
+    gobuild.go_build(what, src, f"{bin_dir}/", packages, kube_ldflags(kube_version, module.commit),
+                     log_file=build_log, timeout=GO_BUILD_TIMEOUT)
+    gobuild.stamp(root, version=kube_version, commit=module.commit, commands=list(K8S_COMMANDS))
     return bin_dir
 
 
@@ -203,25 +143,23 @@ def build_coredns(force: bool = False) -> Path:
     coredns_version = version("coredns")
     root = cache_dir() / "coredns" / coredns_version
     binary = root / "bin" / "coredns"
-    if not force and _complete(root) and binary.is_file():
+    if not force and gobuild.complete(root) and binary.is_file():
         return binary
-    _fresh(root)
+    gobuild.fresh(root)
     src = root / "src"
     src.mkdir()
-    log = root / "build.log"
-    info = module_info("github.com/coredns/coredns", coredns_version, src, log)
-    origin = info.get("Origin")
-    commit = str(origin.get("Hash", ""))[:7] if isinstance(origin, dict) else ""
+    build_log = root / "build.log"
+    what = f"coredns {coredns_version}"
+    commit = gobuild.download("github.com/coredns/coredns", coredns_version, what, build_log, GO_MOD_TIMEOUT).commit[:7]
     (src / "go.mod").write_text(
         f"module argoconformance.local/coredns\n\ngo 1.24.0\n\nrequire github.com/coredns/coredns {coredns_version}\n",
         encoding="utf-8",
     )
     (src / "main.go").write_text(coredns_main(), encoding="utf-8")
-    _run([_go(), "mod", "tidy"], src, log, GO_MOD_TIMEOUT, "go mod tidy (coredns)")
+    gobuild.mod_tidy(what, src, build_log, GO_MOD_TIMEOUT)
     ldflags = f"-s -w -X github.com/coredns/coredns/coremain.GitCommit={commit}"
-    _run([_go(), "build", "-trimpath", "-ldflags", ldflags, "-o", str(binary), "."], src, log, GO_BUILD_TIMEOUT,
-         f"go build coredns {coredns_version}")
-    _stamp(root, version=coredns_version, commit=commit, plugins=list(COREDNS_PLUGINS))
+    gobuild.go_build(what, src, binary, ["."], ldflags, log_file=build_log, timeout=GO_BUILD_TIMEOUT)
+    gobuild.stamp(root, version=coredns_version, commit=commit, plugins=list(COREDNS_PLUGINS))
     return binary
 
 
@@ -240,18 +178,17 @@ def build_tools(force: bool = False) -> Path:
     sources = _tools_source()
     root = _tools_root()
     bin_dir = root / "bin"
-    if not force and _complete(root) and (bin_dir / "pause").is_file() and (bin_dir / "pullguard").is_file():
+    if not force and gobuild.complete(root) and (bin_dir / "pause").is_file() and (bin_dir / "pullguard").is_file():
         return bin_dir
-    _fresh(root)
+    gobuild.fresh(root)
     src = root / "src"
     for rel, text in sources.items():
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text(text, encoding="utf-8")
     (src / "go.mod").write_text("module argoconformance.local/tools\n\ngo 1.22\n", encoding="utf-8")
-    log = root / "build.log"
-    _run([_go(), "build", "-trimpath", "-ldflags", "-s -w", "-o", str(bin_dir) + "/", "./cmd/..."], src, log,
-         GO_BUILD_TIMEOUT, "go build pause/pullguard")
-    _stamp(root, sources=sorted(sources))
+    gobuild.go_build("pause/pullguard", src, f"{bin_dir}/", ["./cmd/..."], log_file=root / "build.log",
+                     timeout=GO_BUILD_TIMEOUT)
+    gobuild.stamp(root, sources=sorted(sources))
     return bin_dir
 
 
@@ -262,7 +199,7 @@ def check_etcd() -> Path:
     out = subprocess.run([str(ETCD), "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
     if f"etcd Version: {wanted}" not in out:
         found = out.splitlines()[0] if out else "no version"
-        print(f"warning: pinned etcd {wanted}, found {found}", file=sys.stderr)
+        log.warning("pinned etcd %s, found %s", wanted, found)
     return ETCD
 
 
@@ -325,27 +262,26 @@ def build_images(coredns: Path, tools: Path, force: bool = False) -> dict[str, P
     return out
 
 
-def build_all(force: bool = False, echo: Callable[[str], None] | None = None) -> tuple[Artifacts, list[Step]]:
-    """Build (or find in the cache) everything; `echo` receives one line per component with its time."""
+def build_all(force: bool = False) -> tuple[Artifacts, list[Step]]:
+    """Build (or find in the cache) everything; one INFO line per component with its time."""
     steps: list[Step] = []
     results: dict[str, object] = {}
 
     def step(component: str, label: str, cached: bool, fn: Callable[[], object]) -> None:
-        if echo and not cached:
-            echo(f"building {label} ...")
+        if not cached:
+            log.info("building %s ...", label)
         start = time.monotonic()
         results[component] = fn()
         steps.append(Step(component, time.monotonic() - start, cached))
-        if echo:
-            echo(f"{label}: {'cached' if cached else 'built'} in {steps[-1].seconds:.1f}s")
+        log.info("%s: %s in %.1fs", label, "cached" if cached else "built", steps[-1].seconds)
 
     kube_root = cache_dir() / "kubernetes" / version("kubernetes")
     coredns_root = cache_dir() / "coredns" / version("coredns")
     step("etcd", f"etcd {version('etcd')} (Debian)", True, check_etcd)
-    step("tools", "pause + pullguard", not force and _complete(_tools_root()), lambda: build_tools(force))
-    step("kubernetes", f"kubernetes {version('kubernetes')}", not force and _complete(kube_root),
+    step("tools", "pause + pullguard", not force and gobuild.complete(_tools_root()), lambda: build_tools(force))
+    step("kubernetes", f"kubernetes {version('kubernetes')}", not force and gobuild.complete(kube_root),
          lambda: build_kubernetes(force))
-    step("coredns", f"coredns {version('coredns')}", not force and _complete(coredns_root),
+    step("coredns", f"coredns {version('coredns')}", not force and gobuild.complete(coredns_root),
          lambda: build_coredns(force))
     coredns, tools = results["coredns"], results["tools"]
     assert isinstance(coredns, Path) and isinstance(tools, Path)
@@ -362,7 +298,7 @@ def artifacts_if_built() -> Artifacts | None:
     """The artifacts when everything is already in the cache (no Go invoked), else None."""
     kube_root = cache_dir() / "kubernetes" / version("kubernetes")
     coredns_root = cache_dir() / "coredns" / version("coredns")
-    if not (_complete(kube_root) and _complete(coredns_root)):
+    if not (gobuild.complete(kube_root) and gobuild.complete(coredns_root)):
         return None
     return build_all()[0]
 

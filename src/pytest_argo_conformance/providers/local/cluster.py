@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 import socket
 import ssl
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,26 +21,31 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from pytest_argo_conformance import kube
 from pytest_argo_conformance.config.versions import version
-from pytest_argo_conformance.providers.local import addons
-from pytest_argo_conformance.providers.local import build
+from pytest_argo_conformance.kube.waits import GiveUp, WaitTimeout, wait_for
+from pytest_argo_conformance.providers.local import (
+    addons,
+    build,
+    containerd,
+    host,
+    hostdeps,
+    kubeconfig,
+    pki,
+    procs,
+    render,
+)
 from pytest_argo_conformance.providers.local import daemons as components
-from pytest_argo_conformance.providers.local import host
-from pytest_argo_conformance.providers.local import hostdeps
-from pytest_argo_conformance.toolchain import oci as images
-from pytest_argo_conformance.providers.local import kubeconfig
-from pytest_argo_conformance.providers.local import pki
-from pytest_argo_conformance.providers.local import procs
-from pytest_argo_conformance.providers.local import render
 from pytest_argo_conformance.providers.local.layout import Layout
-from pytest_argo_conformance.providers.local.waits import GiveUp, WaitTimeout, wait_for
+from pytest_argo_conformance.toolchain import oci as images
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
 DEFAULT_NAME = "argo-conformance"
 UP_TIMEOUT = {"etcd": 30, "containerd": 30, "apiserver": 90, "node": 120, "coredns": 90}
-Echo = Callable[[str], None]
+
+log = logging.getLogger(__name__)
 
 
 class ClusterError(RuntimeError):
@@ -70,17 +75,12 @@ class Status:
         return self.exists and bool(self.components) and all(c.running for c in self.components)
 
 
-def _quiet(_: str) -> None:
-    pass
-
-
 class LocalCluster:
-    def __init__(self, name: str = DEFAULT_NAME, echo: Echo | None = None, state_root: Path | None = None) -> None:
+    def __init__(self, name: str = DEFAULT_NAME, state_root: Path | None = None) -> None:
         try:
             self.layout = Layout.for_name(name, state_root)
         except ValueError as exc:
             raise ClusterError(str(exc)) from None
-        self.echo = echo or _quiet
 
     # ----- queries -------------------------------------------------------------------------------------------
 
@@ -155,24 +155,24 @@ class LocalCluster:
         if self.layout.state_file.exists():
             current = self.status(check_node=False)
             if current.running:
-                self.echo(f"local cluster {self.name} is already running: reusing it")
+                log.info("local cluster %s is already running: reusing it", self.name)
                 self._wait_node_ready()
                 return False
-            self.echo(f"local cluster {self.name} is not fully running: cleaning up what is left")
+            log.info("local cluster %s is not fully running: cleaning up what is left", self.name)
             self._down()
         self.preflight()
         if artifacts is None:
-            artifacts, _ = build.build_all(echo=self.echo)
+            artifacts, _ = build.build_all()
         try:
             self._start(artifacts)
         except BaseException as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.echo(f"cluster up failed ({message}); stopping what was started (logs kept in "
-                      f"{self._save_logs()})")
+            log.warning("cluster up failed (%s); stopping what was started (logs kept in %s)", message,
+                        self._save_logs())
             try:
                 self._down()
             except Exception as cleanup:  # noqa: BLE001 - the first error is the one to report
-                self.echo(f"cleanup after the failure also failed: {cleanup}")
+                log.warning("cleanup after the failure also failed: %s", cleanup)
             if isinstance(exc, Exception):
                 raise ClusterError(message) from None
             raise
@@ -216,7 +216,7 @@ class LocalCluster:
     def _phase(self, what: str) -> Iterator[None]:
         start = time.monotonic()
         yield
-        self.echo(f"  {what}: {time.monotonic() - start:.1f}s")
+        log.info("  %s: %.1fs", what, time.monotonic() - start)
 
     def _start(self, artifacts: build.Artifacts) -> None:
         layout = self.layout
@@ -248,10 +248,9 @@ class LocalCluster:
         with self._phase("node Ready"):
             self._wait_node_ready()
         with self._phase("coredns available"):
-            self._wait("coredns", "the coredns Deployment to be available", self._coredns_available,
-                       UP_TIMEOUT["coredns"])
+            self._wait_coredns_available()
         self._write_state(artifacts, started=True)
-        self.echo(f"local cluster {self.name} is up in {time.monotonic() - started:.1f}s")
+        log.info("local cluster %s is up in %.1fs", self.name, time.monotonic() - started)
 
     def _write_pki_and_configs(self, masquerade_all: bool) -> None:
         layout = self.layout
@@ -296,7 +295,7 @@ class LocalCluster:
             return probe()
 
         try:
-            wait_for(what, guarded, timeout)
+            wait_for(what, guarded, timeout, interval=0.25)
         except GiveUp as exc:
             raise ClusterError(str(exc)) from None
         except WaitTimeout as exc:
@@ -331,9 +330,9 @@ class LocalCluster:
 
     def _import(self, tarballs: dict[str, Path]) -> None:
         sock = self.layout.containerd_socket
-        for name in images.missing(sock, sorted(tarballs)):
-            images.import_tarball(sock, tarballs[name])
-        still = images.missing(sock, sorted(tarballs))
+        for name in containerd.missing(sock, sorted(tarballs)):
+            containerd.import_tarball(sock, tarballs[name])
+        still = containerd.missing(sock, sorted(tarballs))
         if still:
             raise ClusterError(f"images missing after import: {', '.join(still)}")
 
@@ -344,11 +343,11 @@ class LocalCluster:
         if archive is not None:
             if not archive.is_file():
                 raise ClusterError(f"image archive {archive} does not exist")
-            images.import_tarball(sock, archive)
-        if images.missing(sock, [image]):
+            containerd.import_tarball(sock, archive)
+        if containerd.missing(sock, [image]):
             if archive is not None:
                 raise ClusterError(f"{archive} does not contain {image} (imported names: "
-                                   f"{', '.join(images.list_images(sock))})")
+                                   f"{', '.join(containerd.list_images(sock))})")
             raise ClusterError(
                 f"image {image} is not in the local cluster and images are never pulled: "
                 "write it with pytest_argo_conformance.toolchain.oci.write_oci_tarball and pass archive="
@@ -362,28 +361,31 @@ class LocalCluster:
 
     def _apply_addons(self) -> None:
         docs = addons.coredns_documents(render.values(self.layout))
-        with httpx.Client(base_url=self.layout.api_url, verify=self._admin_tls()) as http:
+        api = self._api()
+        try:
 
-            def probe() -> tuple[bool, str]:
-                addons.apply(http, docs)
+            def applied() -> tuple[bool, str]:  # the API server may still be settling its discovery
+                kube.apply(kube.dynamic_client(api), docs)
                 return True, "applied"
 
-            wait_for("the CoreDNS manifests to apply", probe, 30, interval=0.5)
+            wait_for("the CoreDNS manifests to apply", applied, 30, interval=0.5)
+        finally:
+            api.close()  # type: ignore[no-untyped-call]
 
     def _wait_node_ready(self) -> None:
         self._wait("kubelet", f"node {self.layout.node_name} to be Ready", lambda: self._node_ready(5),
                    UP_TIMEOUT["node"])
 
-    def _coredns_available(self) -> tuple[bool, str]:
+    def _wait_coredns_available(self) -> None:
         from kubernetes import client
 
         api = self._api()
         try:
-            dep = client.AppsV1Api(api).read_namespaced_deployment("coredns", "kube-system", _request_timeout=5)
+            kube.deployment_available(client.AppsV1Api(api), "kube-system", "coredns", UP_TIMEOUT["coredns"])
+        except WaitTimeout as exc:
+            raise ClusterError(f"{exc} (logs: {self.layout.logs})") from None
         finally:
             api.close()  # type: ignore[no-untyped-call]
-        available = (dep.status.available_replicas if dep.status else 0) or 0
-        return available >= 1, f"availableReplicas={available}"
 
     def _save_logs(self) -> Path:
         """Copy the component logs out of the state directory (which `down` removes) for a post-mortem."""
@@ -435,13 +437,17 @@ class LocalCluster:
         return problems
 
     def _kill_pods(self) -> None:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+        """Kill what runs in the pods' cgroups until nothing does; what is left `remove_cgroups` reports."""
+
+        def emptied() -> tuple[bool, str]:
             pids = host.cgroup_pids()
-            if not pids:
-                return
             procs.kill_pids(pids)
-            time.sleep(0.2)
+            return not pids, f"pids {pids[:10]} in kubepods cgroups"
+
+        try:
+            wait_for("the pods' processes to be gone", emptied, 15, interval=0.2)
+        except WaitTimeout:
+            pass
 
 
 def _require_root() -> None:
@@ -460,7 +466,3 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def print_err(line: str) -> None:
-    print(line, file=sys.stderr)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 from pytest_argo_conformance.config.paths import clusters_dir
@@ -25,6 +25,8 @@ PROVIDES: dict[str, tuple[str, ...]] = {
     "iproute2": ("ip",),
 }
 SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+log = logging.getLogger(__name__)
 
 
 class HostDepsError(RuntimeError):
@@ -76,8 +78,9 @@ def missing_line() -> str | None:
 TEST_TOOLS = ("chromium",)  # the plugin's own tests look at the HTML matrix in a headless browser
 
 
-def install(echo: Callable[[str], None] = print, extra: tuple[str, ...] = ()) -> None:
-    """apt-get update, then apt-get install every package of the list (as root, non-interactive)."""
+def install(extra: tuple[str, ...] = ()) -> None:
+    """apt-get update, then apt-get install every package of the list (as root, non-interactive); each command is
+    logged at INFO before it runs."""
     if os.geteuid() != 0:
         raise HostDepsError("installing host packages needs root: run `argo-conformance cluster deps` as root")
     if shutil.which("apt-get") is None:
@@ -90,7 +93,7 @@ def install(echo: Callable[[str], None] = print, extra: tuple[str, ...] = ()) ->
         ["apt-get", "install", "-y", "--no-install-recommends", *packages(), *extra],
     )
     for cmd in steps:
-        echo("$ " + " ".join(cmd))
+        log.info("$ %s", " ".join(cmd))
         try:
             done = subprocess.run(cmd, env=env, timeout=APT_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:

@@ -10,10 +10,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from pytest_argo_conformance.kube.waits import WaitTimeout, wait_for
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -102,18 +103,21 @@ def stop(proc: Proc, timeout: float = 15.0) -> bool:
     if not alive(proc):
         return False
     _signal(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not alive(proc):
-            return True
-        time.sleep(0.1)
+    try:
+        wait_for(f"{proc.name} (pid {proc.pid}) to exit after SIGTERM", lambda: _exited(proc), timeout, interval=0.1)
+        return True
+    except WaitTimeout:
+        pass
     _signal(proc.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while alive(proc) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if alive(proc):
-        raise RuntimeError(f"{proc.name} (pid {proc.pid}) did not exit after SIGKILL")
+    try:
+        wait_for(f"{proc.name} (pid {proc.pid}) to exit after SIGKILL", lambda: _exited(proc), 10, interval=0.1)
+    except WaitTimeout:
+        raise RuntimeError(f"{proc.name} (pid {proc.pid}) did not exit after SIGKILL") from None
     return True
+
+
+def _exited(proc: Proc) -> tuple[bool, str]:
+    return not alive(proc), "still running"
 
 
 def kill_pids(pids: Iterable[int]) -> list[int]:

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_argo_conformance.providers.local.build import BuildError
-from pytest_argo_conformance.providers.local.cluster import ClusterError, LocalCluster
-from pytest_argo_conformance.toolchain.oci import ImageError
-from pytest_argo_conformance.toolchain.oci import missing as images_missing
 from pytest_argo_conformance.config.versions import version
-from pytest_argo_conformance.providers.base import ClusterInfo, ProviderError
-
-
-def _echo(line: str) -> None:
-    print(f"[local cluster] {line}", file=sys.stderr, flush=True)
+from pytest_argo_conformance.providers.base import Capability, ClusterInfo, ProviderError
+from pytest_argo_conformance.providers.local.cluster import ClusterError, LocalCluster
+from pytest_argo_conformance.providers.local.containerd import missing as images_missing
+from pytest_argo_conformance.toolchain.gobuild import BuildError
+from pytest_argo_conformance.toolchain.oci import ImageError
 
 
 class LocalProvider:
     name = "local"
+    capabilities = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.BUILDS_FROM_SOURCE,
+                              Capability.FAKE_GPUS, Capability.ROUTES_SERVICES, Capability.HERMETIC})
 
     def __init__(self, cluster_name: str, keep: bool) -> None:
         try:
-            self.cluster = LocalCluster(cluster_name, echo=_echo)
+            self.cluster = LocalCluster(cluster_name)
         except ClusterError as exc:
             raise ProviderError(str(exc)) from None
         self.keep = keep
@@ -41,6 +39,7 @@ class LocalProvider:
             context=self.cluster.layout.context,
             created=self.created,
             versions={"kubernetes": version("kubernetes"), "coredns": version("coredns"), "etcd": version("etcd")},
+            capabilities=self.capabilities,
         )
         return self.info
 
@@ -50,7 +49,7 @@ class LocalProvider:
         except (ClusterError, ImageError) as exc:
             raise ProviderError(str(exc)) from None
 
-    def missing_images(self, names: list[str]) -> list[str]:
+    def missing_images(self, names: Sequence[str]) -> list[str]:
         """Which of `names` the cluster's containerd lacks (they would never be pulled)."""
         return images_missing(self.cluster.layout.containerd_socket, names)
 

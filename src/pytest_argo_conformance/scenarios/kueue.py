@@ -1,5 +1,5 @@
-"""Fixtures of the Kueue and GPU scenarios: Kueue installed once per session (per Kueue version), queues per
-check, and the cluster's GPU capacity (real, or faked on the provider's nodes)."""
+"""The Kueue scenario's plugin: Kueue installed once per session per Kueue version (`--argo-kueue`), queues per
+check, the Kueue version as an axis of the check's name, and Kueue's state in a failing check's report."""
 
 from __future__ import annotations
 
@@ -8,31 +8,58 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from kubernetes.client.exceptions import ApiException
 
-from pytest_argo_conformance.plugin.cells import PROP_NOTE, PROP_VERSION_PREFIX
+from pytest_argo_conformance.components.kueue.queues import describe_workload
+from pytest_argo_conformance.plugin.cells import PROP_VERSION_PREFIX
 from pytest_argo_conformance.plugin.fixtures import teardown
+from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider
 
+KUEUE_FIXTURE = "argo_kueue"
+LOG_TAIL = 60
+
+
+@pytest.hookimpl(trylast=True)  # after the cell's parametrization: ids read build-topology-axis
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if KUEUE_FIXTURE in metafunc.fixturenames:
+        releases = metafunc.config.stash[SETTINGS_KEY].kueue_versions
+        metafunc.parametrize(KUEUE_FIXTURE, releases, ids=[f"kueue-{r}" for r in releases], indirect=True,
+                             scope="session")
+
+
+def pytest_argo_check_axes(item: pytest.Item) -> list[str]:
+    callspec = getattr(item, "callspec", None)
+    release = callspec.params.get(KUEUE_FIXTURE) if callspec else None
+    if release and len(item.config.stash[SETTINGS_KEY].kueue_versions) > 1:
+        return [f"kueue {release}"]
+    return []
+
+
+def pytest_argo_diagnostics(item: pytest.Item) -> list[tuple[str, str]]:
+    funcargs = getattr(item, "funcargs", {})
+    if "kueue_queues" in funcargs and KUEUE_FIXTURE in funcargs:
+        return kueue_sections(funcargs[KUEUE_FIXTURE], funcargs["kueue_queues"].made)
+    return []
 
 
 @pytest.fixture(scope="session")
 def argo_kueue(request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo) -> Iterator[Any]:
     """Kueue installed in the cluster (the version is a parameter: `--argo-kueue`); removed after the session."""
     from pytest_argo_conformance.components.argo.build import ArgoBuildError
-    from pytest_argo_conformance.plugin.cell_install import _progress
-    from pytest_argo_conformance.kube import WaitTimeout, api_client
     from pytest_argo_conformance.components.kueue import build
     from pytest_argo_conformance.components.kueue.install import KueueInstallError, install
     from pytest_argo_conformance.components.kueue.manifests import KueueManifestError
-    from pytest_argo_conformance.toolchain.oci import ImageError
-    from pytest_argo_conformance.providers.base import ProviderError
     from pytest_argo_conformance.config.versions import version
+    from pytest_argo_conformance.kube import WaitTimeout, api_client
+    from pytest_argo_conformance.providers.base import ProviderError
+    from pytest_argo_conformance.toolchain.oci import ImageError
 
     release = str(getattr(request, "param", None) or version("kueue"))
     api = api_client(argo_cluster)
     failure = ""
     try:
-        image = build.image_for(argo_provider, release, log=_progress(request.config))
+        image = build.image_for(argo_provider, release)
         inst = install(api, release, image, build.source_dir(release))
     except (ArgoBuildError, ImageError, ProviderError, KueueInstallError, KueueManifestError, WaitTimeout,
             OSError) as exc:
@@ -72,7 +99,7 @@ class _QueueFactory:
         self.made: list[Any] = []
 
     def __call__(self, quota: Any = None, preemption: bool = False) -> Any:
-        from pytest_argo_conformance.components.kueue.queues import Quota, Queues
+        from pytest_argo_conformance.components.kueue.queues import Queues, Quota
 
         queues = Queues(self.api, self.namespace, f"acf-{uuid.uuid4().hex[:8]}", quota or Quota())
         self.made.append(queues)
@@ -92,43 +119,17 @@ def _delete_workflows(argo: Any) -> None:
                                                  grace_period_seconds=0)
 
 
-@pytest.fixture(scope="session")
-def argo_gpu_capacity(request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo) -> Iterator[Any]:
-    """The cluster's GPUs: real ones when a device plugin advertises them; otherwise fake ones on the local and
-    kind providers (removed after the session); on an existing cluster without GPUs the GPU checks are skipped."""
-    from kubernetes import client
-
-    from pytest_argo_conformance.components import gpus
-    from pytest_argo_conformance.kube import api_client
-
-    api = api_client(argo_cluster)
-    core = client.CoreV1Api(api)
-    real = gpus.real_gpus(core)
-    if real.total or argo_provider.name == "existing":
-        yield real
-        api.close()
-        return
-    nodes = gpus.fake_gpu_candidates(core)
-    fake = gpus.GpuNodes({node: gpus.FAKE_PER_NODE for node in nodes}, fake=True)
+def kueue_sections(kueue: Any, queues: list[Any]) -> list[tuple[str, str]]:
+    """What Kueue made of a check's pods (its Workloads and their conditions) and the Kueue controller's log tail."""
+    sections = []
+    for q in queues:
+        try:
+            lines = [describe_workload(wl) for wl in q.workloads()]
+        except ApiException as exc:
+            lines = [f"(not readable: {exc.status} {exc.reason})"]
+        sections.append((f"Kueue workloads in {q.namespace} (ClusterQueue {q.name})", "\n".join(lines) or "none"))
     try:
-        for node in nodes:
-            gpus.advertise(core, node, gpus.FAKE_PER_NODE)
-        yield fake
-    finally:
-        for node in nodes:
-            gpus.withdraw(core, node)
-        api.close()
-
-
-@pytest.fixture
-def gpu_nodes(request: pytest.FixtureRequest, argo: Any, argo_gpu_capacity: Any) -> Any:
-    """The GPU nodes for one check (fake capacity re-applied if a kubelet dropped it); skips without GPUs."""
-    from pytest_argo_conformance.components import gpus
-
-    if not argo_gpu_capacity.total:
-        pytest.skip("no GPU capacity: no node advertises nvidia.com/gpu (install the NVIDIA device plugin), "
-                    "and fake GPUs are only added on the local and kind providers")
-    redone = gpus.ensure(argo.core(), argo_gpu_capacity)
-    if redone:
-        request.node.user_properties.append((PROP_NOTE, f"fake GPUs re-advertised on {', '.join(redone)}"))
-    return argo_gpu_capacity
+        sections.append((f"Kueue {kueue.release} controller log (tail)", kueue.controller_log(LOG_TAIL)))
+    except ApiException as exc:
+        sections.append(("Kueue controller log (tail)", f"(not readable: {exc.status} {exc.reason})"))
+    return sections

@@ -1,0 +1,40 @@
+"""The local cluster's containerd: import OCI tarballs (toolchain/oci.py writes them) and list its images."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from pytest_argo_conformance.toolchain.oci import ImageError
+
+IMPORT_TIMEOUT = 300
+
+
+def ctr_base(address: Path) -> list[str]:
+    return ["ctr", "--address", str(address), "--namespace", "k8s.io"]
+
+
+def import_tarball(address: Path, archive: Path, timeout: float = IMPORT_TIMEOUT) -> None:
+    """`ctr -n k8s.io images import` into the cluster's containerd (unpacked for the CRI's snapshotter)."""
+    cmd = ctr_base(address) + ["images", "import", str(archive)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise ImageError(f"importing {archive} into containerd took over {timeout:.0f}s") from None
+    if done.returncode != 0:
+        raise ImageError(f"importing {archive} failed: {(done.stderr or done.stdout).strip()}")
+
+
+def list_images(address: Path, timeout: float = 60) -> list[str]:
+    cmd = ctr_base(address) + ["images", "ls", "-q"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise ImageError(f"listing images in containerd failed: {done.stderr.strip()}")
+    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+
+
+def missing(address: Path, names: Sequence[str]) -> list[str]:
+    """Which of `names` containerd does not have (nothing is ever pulled: a missing image stays missing)."""
+    have = set(list_images(address))
+    return [name for name in names if name not in have]

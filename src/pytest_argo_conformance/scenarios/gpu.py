@@ -1,0 +1,62 @@
+"""The GPU scenario's plugin: the cluster's GPU capacity (real, or faked on the nodes of a provider that may fake
+them), per-check GPU nodes, and kind's GPU worker layout when GPU checks were collected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance.plugin.cells import PROP_NOTE
+from pytest_argo_conformance.plugin.stash import WANTS_GPU_LAYOUT_KEY
+from pytest_argo_conformance.providers.base import Capability, ClusterInfo, Provider, can
+
+GPU_FIXTURES = ("gpu_nodes", "argo_gpu_capacity")  # a session with checks using these wants kind's GPU layout
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[WANTS_GPU_LAYOUT_KEY] = any(
+        name in GPU_FIXTURES for item in items for name in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def argo_gpu_capacity(request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo) -> Iterator[Any]:
+    """The cluster's GPUs: real ones when a device plugin advertises them; otherwise fake ones on the local and
+    kind providers (removed after the session); on an existing cluster without GPUs the GPU checks are skipped."""
+    from kubernetes import client
+
+    from pytest_argo_conformance.components import gpus
+    from pytest_argo_conformance.kube import api_client
+
+    api = api_client(argo_cluster)
+    core = client.CoreV1Api(api)
+    real = gpus.real_gpus(core)
+    if real.total or not can(argo_provider, Capability.FAKE_GPUS):
+        yield real
+        api.close()
+        return
+    nodes = gpus.fake_gpu_candidates(core)
+    fake = gpus.GpuNodes({node: gpus.FAKE_PER_NODE for node in nodes}, fake=True)
+    try:
+        for node in nodes:
+            gpus.advertise(core, node, gpus.FAKE_PER_NODE)
+        yield fake
+    finally:
+        for node in nodes:
+            gpus.withdraw(core, node)
+        api.close()
+
+
+@pytest.fixture
+def gpu_nodes(request: pytest.FixtureRequest, argo: Any, argo_gpu_capacity: Any) -> Any:
+    """The GPU nodes for one check (fake capacity re-applied if a kubelet dropped it); skips without GPUs."""
+    from pytest_argo_conformance.components import gpus
+
+    if not argo_gpu_capacity.total:
+        pytest.skip("no GPU capacity: no node advertises nvidia.com/gpu (install the NVIDIA device plugin), "
+                    "and fake GPUs are only added on the local and kind providers")
+    redone = gpus.ensure(argo.core(), argo_gpu_capacity)
+    if redone:
+        request.node.user_properties.append((PROP_NOTE, f"fake GPUs re-advertised on {', '.join(redone)}"))
+    return argo_gpu_capacity
