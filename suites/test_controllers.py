@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
+from pytest_argo_conformance.checks import controllers, crds
 from pytest_argo_conformance.components.argo import lines
 from pytest_argo_conformance.components.argo.build import upstream_source
-from pytest_argo_conformance.checks import controllers, crds
 from pytest_argo_conformance.config.versions import version
-from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
 
 
 def test_smoke_workflow_succeeds(argo_workflows: WorkflowRunner) -> None:

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from pytest_argo_conformance import kube
-from pytest_argo_conformance.components.argo.workflows import WorkflowWaitError, times
+from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
 from pytest_argo_conformance.checks.kueue import for_queue
 from pytest_argo_conformance.checks.shapes import pod_nodes
+from pytest_argo_conformance.components.argo.workflows import WorkflowWaitError, times
 from pytest_argo_conformance.components.gpus import GPU, GPU_NODE_LABEL
 from pytest_argo_conformance.components.kueue.queues import Quota
-from pytest_argo_conformance.kube.podwatch import PodWatch
 from pytest_argo_conformance.config.timeouts import DEADLINE_GRACE, KUEUE_QUEUED, WORKFLOW_DEFAULT
-from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
+from pytest_argo_conformance.kube.podwatch import PodWatch
 
 WORKFLOW_DEFAULTS = {
     "node_selector": {GPU_NODE_LABEL: "true"},

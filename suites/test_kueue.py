@@ -14,8 +14,14 @@ from typing import Any
 import pytest
 
 from pytest_argo_conformance import kube
+from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
 from pytest_argo_conformance.checks.kueue import (
-    for_queue, gating_problems, latencies, step, stopped_attempt, unqueued,
+    for_queue,
+    gating_problems,
+    latencies,
+    step,
+    stopped_attempt,
+    unqueued,
 )
 from pytest_argo_conformance.checks.shapes import pod_nodes
 from pytest_argo_conformance.components.kueue.queues import (
@@ -25,9 +31,8 @@ from pytest_argo_conformance.components.kueue.queues import (
     describe_workload,
     finished,
 )
-from pytest_argo_conformance.kube.podwatch import PodWatch
 from pytest_argo_conformance.config.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
-from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
+from pytest_argo_conformance.kube.podwatch import PodWatch
 
 PREEMPTION_TRIES = 3
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pytest_argo_conformance.components.argo.install import pod_logs
-from pytest_argo_conformance.checks import shapes
 import pytest
 
 from pytest_argo_conformance.api import Installation, WorkflowRunner
+from pytest_argo_conformance.checks import shapes
+from pytest_argo_conformance.components.argo.install import pod_logs
 
 
 def test_rest_api_submit_and_resubmit(argo: Installation, argo_workflows: WorkflowRunner) -> None:

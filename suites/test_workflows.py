@@ -3,9 +3,9 @@ templates, cron and TTL. Each check asserts what can be observed: phases, the no
 
 from __future__ import annotations
 
-from pytest_argo_conformance.components.argo import workflows as wfapi
-from pytest_argo_conformance.checks import shapes
 from pytest_argo_conformance.api import WorkflowRunner
+from pytest_argo_conformance.checks import shapes
+from pytest_argo_conformance.components.argo import workflows as wfapi
 
 
 def test_steps_artifacts(argo_workflows: WorkflowRunner) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from pytest_argo_conformance.components.argo.workflows import rejection
 from pytest_argo_conformance.api import Installation, WorkflowRunner
+from pytest_argo_conformance.components.argo.workflows import rejection
 
 
 def test_your_workflow_succeeds(argo: Installation, argo_provider: Any, argo_workflows: WorkflowRunner, argo_user_workflow: Any) -> None:

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
+from pytest_argo_conformance.checks import crds
 from pytest_argo_conformance.components.argo.build import upstream_source
 from pytest_argo_conformance.components.argo.dialect import convert
 from pytest_argo_conformance.components.argo.lines import Line, line_of_version, pinned_lines
-from pytest_argo_conformance.checks import crds
-from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.components.argo.runner import load_manifest
+from pytest_argo_conformance.config.paths import suites_dir
 
 CRON: dict[str, Any] = {
     "kind": "CronWorkflow",

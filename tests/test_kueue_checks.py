@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pytest_argo_conformance.checks.kueue import (
-    for_queue, gating_problems, latencies, step, unqueued,
+    for_queue,
+    gating_problems,
+    latencies,
+    step,
+    unqueued,
 )
-from pytest_argo_conformance.components.kueue.queues import ADMISSION_GATE, PRIORITY_LABEL, QUEUE_LABEL
-from pytest_argo_conformance.kube.podwatch import PodHistory, PodWatch
-from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.components.argo.runner import load_manifest
+from pytest_argo_conformance.components.kueue.queues import ADMISSION_GATE, PRIORITY_LABEL, QUEUE_LABEL
+from pytest_argo_conformance.config.paths import suites_dir
+from pytest_argo_conformance.kube.podwatch import PodHistory, PodWatch
 
 
 def manifest(name: str) -> dict:

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from pytest_argo_conformance.providers.registry import capabilities_of
 import yaml
 
-from pytest_argo_conformance.components.kueue import build
-from pytest_argo_conformance.components.kueue import manifests
+from pytest_argo_conformance.components.kueue import build, manifests
 from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.providers.registry import capabilities_of
 
 
 @pytest.fixture(scope="module")

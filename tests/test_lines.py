@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pins import BASELINE, PREVIOUS_LINE, V4
+from pytest_argo_conformance.components.argo.build_refs import parse_build
 from pytest_argo_conformance.components.argo.lines import (
     Line,
     compared_with,
@@ -18,7 +19,6 @@ from pytest_argo_conformance.components.argo.lines import (
     reference_first,
     served_versions_hint,
 )
-from pytest_argo_conformance.components.argo.build_refs import parse_build
 
 
 def builds(*specs: str) -> tuple:  # type: ignore[type-arg]

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.matrix import BuildInfo, Cell, Matrix, Outcome, read_json, write_json
 from pytest_argo_conformance.command.matrix import add_arguments, main
-
+from pytest_argo_conformance.matrix import BuildInfo, Cell, Matrix, Outcome, read_json, write_json
 
 ACME_V1 = "quay.io/acme/workflow-controller:v1"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from standins import standin_session
 from pins import BASELINE, KUEUE, KUEUE_PREVIOUS
+from standins import standin_session
 
 CASES = [
     (["--argo-controller", "acme"], "--argo-controller 'acme': expected NAME=REF"),

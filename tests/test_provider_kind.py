@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.providers.kind import KindProvider
-from pytest_argo_conformance.config.paths import clusters_dir
 from pins import BASELINE
+from pytest_argo_conformance.config.paths import clusters_dir
+from pytest_argo_conformance.providers.kind import KindProvider
 from recording_bin import RecordingBin
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pytest_argo_conformance.components import s3
-from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.components.argo.runner import load_manifest
+from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.config.versions import pinned
 
 MANIFESTS = sorted((suites_dir() / "manifests" / "workflows").glob("*.yaml"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_argo_conformance.config.paths import suites_dir
-from standins import STANDIN_CONFTEST, read_log, standin_session
+from standins import STANDIN_CONFTEST, read_log
 
 # The real suite file, run against stand-ins; the stand-in runner records what it was asked to run.
 SUITE = (suites_dir() / "test_your_workflows.py").read_text()

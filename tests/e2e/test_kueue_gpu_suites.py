@@ -14,10 +14,10 @@ from kubernetes import client
 
 from pins import BASELINE, V4
 from pytest_argo_conformance.components import gpus
-from pytest_argo_conformance.kube import api_client
 from pytest_argo_conformance.components.kueue.manifests import ENABLED_LABEL, NAMESPACE
 from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.kube import api_client
 
 pytestmark = pytest.mark.cluster
 

@@ -7,7 +7,6 @@ then reuses it.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ import pytest
 from kubernetes import client, config
 
 from pytest_argo_conformance.providers.base import ClusterInfo
+
 
 @pytest.fixture(scope="session")
 def api(cluster_info: ClusterInfo) -> Iterator[client.ApiClient]:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from pytest_argo_conformance.providers.base import ProviderError
 from pytest_argo_conformance.providers.local import hostdeps
 from pytest_argo_conformance.providers.local.cluster import ClusterError, LocalCluster
 from pytest_argo_conformance.providers.local.layout import Ports
-from pytest_argo_conformance.providers.base import ProviderError
 from pytest_argo_conformance.providers.local.provider import LocalProvider
 
 

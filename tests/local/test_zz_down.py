@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.providers.local import host
-from pytest_argo_conformance.providers.local import procs
+from pytest_argo_conformance.providers.local import host, procs
 from pytest_argo_conformance.providers.local.daemons import COMPONENTS
 from pytest_argo_conformance.providers.local.provider import LocalProvider
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pytest_argo_conformance.checks.shapes import pod_nodes
 from pytest_argo_conformance.components.kueue.queues import ADMISSION_GATE, PRIORITY_LABEL, QUEUE_LABEL
 from pytest_argo_conformance.kube.podwatch import PodHistory
-from pytest_argo_conformance.checks.shapes import pod_nodes
 
 QUEUE_PLACEHOLDER = "argo-conformance-queue"  # the value the manifests give the queue label
 PRIORITY_PLACEHOLDER = "argo-conformance-priority"

@@ -10,6 +10,7 @@ CONTROLLER_READY = 180  # a controller Deployment becomes available after instal
 NAMESPACE_GONE = 180  # a deleted namespace disappears
 WORKFLOW_DEFAULT = 180  # a check's workflow reaches the awaited condition
 PORT_FORWARD = 30  # kubectl port-forward starts listening
+TOKEN_ISSUED = 30  # the token API issues a token for a service account just created
 TOKEN_SECONDS = 600  # lifetime of the REST client's service account token
 REST_REQUEST = 30  # one Argo Server REST call
 KUEUE_ADMISSION = 120  # Kueue admits a Workload (or a ClusterQueue becomes active)

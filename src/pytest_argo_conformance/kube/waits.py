@@ -130,7 +130,7 @@ def _states(list_fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str
                 continue
             seconds = max(1, math.ceil(min(deadline - time.monotonic(), WATCH_SECONDS)))
             opened, events = time.monotonic(), 0
-            stream = watch.Watch().stream(  # type: ignore[no-untyped-call]
+            stream = watch.Watch().stream(
                 list_fn, *args, resource_version=version, timeout_seconds=seconds,
                 _request_timeout=seconds + API_REQUEST, **kwargs,
             )

@@ -9,6 +9,7 @@ while it is awaited are at DEBUG (logger `pytest_argo_conformance.components.arg
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failing check's report carries the diagnostics of the workflows it ran (and Allure gets them too)."""
     report = yield
     funcargs = getattr(item, "funcargs", {})

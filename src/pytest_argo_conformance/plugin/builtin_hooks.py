@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
+from pytest_argo_conformance.components.argo.installation import Installation
+from pytest_argo_conformance.components.argo.topologies import Topology
+from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.plugin.options import Settings
+from pytest_argo_conformance.plugin.stash import WANTS_GPU_LAYOUT_KEY
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 from pytest_argo_conformance.providers.registry import resolve
-from pytest_argo_conformance.config.versions import version
-from pytest_argo_conformance.plugin.stash import WANTS_GPU_LAYOUT_KEY
-from pytest_argo_conformance.plugin.options import Settings
-from pytest_argo_conformance.components.argo.topologies import Topology
 
 
 @pytest.hookimpl(trylast=True)
@@ -27,7 +26,7 @@ def pytest_argo_install(
     cluster: ClusterInfo,
     build: ControllerBuild,
     topology: Topology,
-) -> Any:
+) -> Installation:
     from pytest_argo_conformance.plugin.cell_install import install
 
     return install(config, provider, cluster, build, topology)

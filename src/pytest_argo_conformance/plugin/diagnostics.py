@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timezone
 
 import pytest
 import yaml
@@ -11,8 +11,10 @@ from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance.components.argo import workflows as wfapi
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+from pytest_argo_conformance.kube import objects
 
 LOG_TAIL = 60
+EPOCH = datetime.fromtimestamp(0, timezone.utc)
 EVENTS = 40
 
 
@@ -34,8 +36,9 @@ def collect(runner: WorkflowRunner) -> list[tuple[str, str]]:
         wf["metadata"].pop("managedFields", None)
         sections.append((f"workflow {name}: YAML", yaml.safe_dump(wf, sort_keys=False)))
         for pod in runner.pods(name):
-            if pod.status.phase != "Succeeded":
-                sections.append((f"pod {pod.metadata.name} ({pod.status.phase}): log", _pod_log(core, pod)))
+            phase = objects.pod_status(pod).phase
+            if phase != "Succeeded":
+                sections.append((f"pod {objects.name(pod)} ({phase}): log", _pod_log(core, pod)))
     try:
         sections.append(("controller log (tail)", runner.installation.controller_log(tail=LOG_TAIL)))
     except ApiException as exc:
@@ -44,21 +47,22 @@ def collect(runner: WorkflowRunner) -> list[tuple[str, str]]:
     return sections
 
 
-def _pod_log(core: client.CoreV1Api, pod: Any) -> str:
+def _pod_log(core: client.CoreV1Api, pod: client.V1Pod) -> str:
     out = []
     for container in ("main", "wait", "init"):
         try:
-            text = core.read_namespaced_pod_log(pod.metadata.name, pod.metadata.namespace, container=container,
+            text = core.read_namespaced_pod_log(objects.name(pod), objects.namespace(pod), container=container,
                                                 tail_lines=LOG_TAIL)
         except ApiException:
             continue
         out.append(f"[{container}]\n{text}")
+    status = objects.pod_status(pod)
     reasons = [
         f"{cs.name}: {cs.state.waiting.reason}"
-        for cs in (pod.status.container_statuses or [])
+        for cs in (status.container_statuses or [])
         if cs.state and cs.state.waiting
     ]
-    conditions = [f"{c.type}={c.status} {c.reason or ''} {c.message or ''}".strip() for c in pod.status.conditions or []]
+    conditions = [f"{c.type}={c.status} {c.reason or ''} {c.message or ''}".strip() for c in status.conditions or []]
     return "\n".join(out + reasons + conditions) or "(no log)"
 
 
@@ -67,7 +71,7 @@ def _events(core: client.CoreV1Api, namespace: str) -> str:
         items = core.list_namespaced_event(namespace).items
     except ApiException as exc:
         return f"(not readable: {exc.status} {exc.reason})"
-    items.sort(key=lambda e: (e.last_timestamp or e.event_time or e.metadata.creation_timestamp))
+    items.sort(key=lambda e: e.last_timestamp or e.event_time or objects.meta(e).creation_timestamp or EPOCH)
     return "\n".join(
         f"{e.type} {e.reason} {e.involved_object.kind}/{e.involved_object.name}: {e.message}" for e in items[-EVENTS:]
     ) or "(no events)"

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_argo_conformance.components.argo.installation import INSTALLATION_MEMBERS, Installation
+
 if TYPE_CHECKING:
     from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 from pytest_argo_conformance.plugin.cells import PROP_FIGURE_PREFIX, PROP_NOTE, PROP_VERSION_PREFIX, CellTarget
-from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 from pytest_argo_conformance.plugin.options import Settings
 from pytest_argo_conformance.plugin.stash import BEHAVIOUR_KEY, CLUSTER_KEY, SETTINGS_KEY
+from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 
 
 @pytest.fixture(scope="session")

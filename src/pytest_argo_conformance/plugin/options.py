@@ -129,7 +129,10 @@ def add_options(parser: pytest.Parser) -> None:
             metavar=opt.metavar,
             help=f"{opt.help} [env {opt.env}, ini {opt.dest}]",
         )
-        parser.addini(opt.dest, opt.help, type="linelist" if opt.multiple else "string", default=None)
+        if opt.multiple:
+            parser.addini(opt.dest, opt.help, type="linelist", default=None)
+        else:
+            parser.addini(opt.dest, opt.help, type="string", default=None)
 
 
 def _lookup(config: pytest.Config, opt: Option) -> tuple[Any, str]:

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from pytest_argo_conformance.plugin import cells
 from pytest_argo_conformance.components.argo.lines import judged_against
 from pytest_argo_conformance.matrix import write_all
 from pytest_argo_conformance.matrix.model import BuildInfo, Cell, Matrix, Outcome, one_line, phase_outcome
+from pytest_argo_conformance.plugin import cells
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
+
 
 class MatrixRecorder:
     def __init__(self, config: pytest.Config) -> None:
@@ -29,8 +30,8 @@ class MatrixRecorder:
         for key, value in props:
             if key.startswith(cells.PROP_VERSION_PREFIX):
                 matrix.versions[key.removeprefix(cells.PROP_VERSION_PREFIX)] = str(value)
-            elif key.startswith(cells.PROP_DIGEST_PREFIX) and single[cells.PROP_BUILD] in matrix.builds:
-                matrix.builds[single[cells.PROP_BUILD]].digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
+            elif key.startswith(cells.PROP_DIGEST_PREFIX) and str(single[cells.PROP_BUILD]) in matrix.builds:
+                matrix.builds[str(single[cells.PROP_BUILD])].digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
         matrix.add(
             Cell(
                 build=str(single[cells.PROP_BUILD]),
@@ -42,7 +43,7 @@ class MatrixRecorder:
                 reason=_reason(report),
                 nodeid=report.nodeid,
                 figures={
-                    k.removeprefix(cells.PROP_FIGURE_PREFIX): float(v)
+                    k.removeprefix(cells.PROP_FIGURE_PREFIX): float(v)  # type: ignore[arg-type]  # figures are numbers
                     for k, v in props
                     if k.startswith(cells.PROP_FIGURE_PREFIX)
                 },

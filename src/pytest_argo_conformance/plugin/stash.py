@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_argo_conformance.providers.base import ClusterInfo
-    from pytest_argo_conformance.plugin.options import Settings
+    pass
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 CLUSTER_KEY = pytest.StashKey["ClusterInfo"]()

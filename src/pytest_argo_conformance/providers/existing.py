@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
-from kubernetes import client, config as kube_config
+from kubernetes import client
+from kubernetes import config as kube_config
 
 from pytest_argo_conformance.config.timeouts import API_REQUEST
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, ProviderError
@@ -13,7 +15,7 @@ from pytest_argo_conformance.providers.base import Capability, ClusterInfo, Prov
 
 class ExistingProvider:
     name = "existing"
-    capabilities = frozenset({Capability.PULLS_IMAGES})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.PULLS_IMAGES})
 
     def __init__(self, kubeconfig: Path, context: str | None = None) -> None:
         self.kubeconfig = kubeconfig

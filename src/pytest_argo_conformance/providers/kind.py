@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from pytest_kind import KindCluster
 
@@ -18,7 +19,7 @@ CONFIGS = {"single": "single-node.yaml", "gpu": "gpu-worker.yaml"}
 
 class KindProvider:
     name = "kind"
-    capabilities = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.PULLS_IMAGES,
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.PULLS_IMAGES,
                               Capability.FAKE_GPUS})
 
     def __init__(

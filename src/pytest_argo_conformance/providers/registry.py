@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from typing import TYPE_CHECKING
 
 from pytest_argo_conformance.config.timeouts import DOCKER_PROBE
-from pytest_argo_conformance.providers.base import Capability, Provider, ProviderError
+from pytest_argo_conformance.providers.base import Capability
+
+if TYPE_CHECKING:
+    from pytest_argo_conformance.providers.existing import ExistingProvider
+    from pytest_argo_conformance.providers.kind import KindProvider
+    from pytest_argo_conformance.providers.local.provider import LocalProvider
 
 
 def docker_answers() -> bool:
@@ -27,7 +33,7 @@ def resolve(provider: str) -> str:
     return "kind" if docker_answers() else "local"
 
 
-def provider_class(name: str) -> type[Provider] | None:
+def provider_class(name: str) -> type[KindProvider | ExistingProvider | LocalProvider] | None:
     """The built-in provider class of that name (imported on demand), or None."""
     if name == "kind":
         from pytest_argo_conformance.providers.kind import KindProvider

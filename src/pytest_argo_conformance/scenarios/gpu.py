@@ -4,10 +4,11 @@ them), per-check GPU nodes, and kind's GPU worker layout when GPU checks were co
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from pytest_argo_conformance.components.argo.installation import Installation
+from pytest_argo_conformance.components.gpus import GpuNodes
 from pytest_argo_conformance.plugin.cells import PROP_NOTE
 from pytest_argo_conformance.plugin.stash import WANTS_GPU_LAYOUT_KEY
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, Provider, can
@@ -21,7 +22,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def argo_gpu_capacity(request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo) -> Iterator[Any]:
+def argo_gpu_capacity(
+    request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo
+) -> Iterator[GpuNodes]:
     """The cluster's GPUs: real ones when a device plugin advertises them; otherwise fake ones on the local and
     kind providers (removed after the session); on an existing cluster without GPUs the GPU checks are skipped."""
     from kubernetes import client
@@ -49,7 +52,7 @@ def argo_gpu_capacity(request: pytest.FixtureRequest, argo_provider: Provider, a
 
 
 @pytest.fixture
-def gpu_nodes(request: pytest.FixtureRequest, argo: Any, argo_gpu_capacity: Any) -> Any:
+def gpu_nodes(request: pytest.FixtureRequest, argo: Installation, argo_gpu_capacity: GpuNodes) -> GpuNodes:
     """The GPU nodes for one check (fake capacity re-applied if a kubelet dropped it); skips without GPUs."""
     from pytest_argo_conformance.components import gpus
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from pytest_argo_conformance.components.kueue.queues import describe_workload
+from pytest_argo_conformance.components.argo.installation import Installation
+from pytest_argo_conformance.components.kueue.install import KueueInstallation
+from pytest_argo_conformance.components.kueue.queues import Queues, Quota, describe_workload
 from pytest_argo_conformance.plugin.cells import PROP_VERSION_PREFIX
 from pytest_argo_conformance.plugin.fixtures import teardown
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
@@ -44,7 +46,9 @@ def pytest_argo_diagnostics(item: pytest.Item) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def argo_kueue(request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo) -> Iterator[Any]:
+def argo_kueue(
+    request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo
+) -> Iterator[KueueInstallation]:
     """Kueue installed in the cluster (the version is a parameter: `--argo-kueue`); removed after the session."""
     from pytest_argo_conformance.components.argo.build import ArgoBuildError
     from pytest_argo_conformance.components.kueue import build
@@ -72,7 +76,9 @@ def argo_kueue(request: pytest.FixtureRequest, argo_provider: Provider, argo_clu
 
 
 @pytest.fixture
-def kueue_queues(request: pytest.FixtureRequest, argo: Any, argo_kueue: Any) -> Iterator[Any]:
+def kueue_queues(
+    request: pytest.FixtureRequest, argo: Installation, argo_kueue: KueueInstallation
+) -> Iterator[QueueFactory]:
     """`kueue_queues(Quota(cpu="1"), preemption=False)` makes a ResourceFlavor, ClusterQueue and LocalQueue for
     the cell's namespace and lets Kueue manage it; afterwards the check's workflows, pods and queues are removed."""
     from pytest_argo_conformance.components.kueue.install import release_pods
@@ -82,7 +88,8 @@ def kueue_queues(request: pytest.FixtureRequest, argo: Any, argo_kueue: Any) -> 
     core = argo.core()
     namespace = argo.namespace
     core.patch_namespace(namespace, {"metadata": {"labels": {ENABLED_LABEL: "enabled"}}})
-    factory = _QueueFactory(argo.api, namespace)
+    assert argo.api is not None
+    factory = QueueFactory(argo.api, namespace)
     yield factory
     _delete_workflows(argo)
     release_pods(core, namespace)
@@ -91,26 +98,22 @@ def kueue_queues(request: pytest.FixtureRequest, argo: Any, argo_kueue: Any) -> 
     core.patch_namespace(namespace, {"metadata": {"labels": {ENABLED_LABEL: None}}})
 
 
-class _QueueFactory:
+class QueueFactory:
     """`kueue_queues(quota, preemption)`; `.made` lists the queues (a failing check's report describes them)."""
 
-    def __init__(self, api: Any, namespace: str) -> None:
+    def __init__(self, api: client.ApiClient, namespace: str) -> None:
         self.api, self.namespace = api, namespace
-        self.made: list[Any] = []
+        self.made: list[Queues] = []
 
-    def __call__(self, quota: Any = None, preemption: bool = False) -> Any:
-        from pytest_argo_conformance.components.kueue.queues import Queues, Quota
-
+    def __call__(self, quota: Quota | None = None, preemption: bool = False) -> Queues:
         queues = Queues(self.api, self.namespace, f"acf-{uuid.uuid4().hex[:8]}", quota or Quota())
         self.made.append(queues)
         queues.create(preemption)
         return queues
 
 
-def _delete_workflows(argo: Any) -> None:
+def _delete_workflows(argo: Installation) -> None:
     """The check's workflows and their pods go now, so that none holds quota (or a finalizer) in the next check."""
-    from kubernetes import client
-
     from pytest_argo_conformance.components.argo import workflows as wfapi
 
     custom = client.CustomObjectsApi(argo.api)
@@ -119,7 +122,7 @@ def _delete_workflows(argo: Any) -> None:
                                                  grace_period_seconds=0)
 
 
-def kueue_sections(kueue: Any, queues: list[Any]) -> list[tuple[str, str]]:
+def kueue_sections(kueue: KueueInstallation, queues: list[Queues]) -> list[tuple[str, str]]:
     """What Kueue made of a check's pods (its Workloads and their conditions) and the Kueue controller's log tail."""
     sections = []
     for q in queues:

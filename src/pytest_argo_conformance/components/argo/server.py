@@ -13,11 +13,10 @@ from kubernetes import client
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo.install import wait_available
 from pytest_argo_conformance.components.argo.installation import Installation
-from pytest_argo_conformance.config.timeouts import PORT_FORWARD, TOKEN_SECONDS
+from pytest_argo_conformance.config.timeouts import PORT_FORWARD, TOKEN_ISSUED, TOKEN_SECONDS
 from pytest_argo_conformance.providers.base import Capability
 
 CLIENT_SA = "argo-conformance-client"
-TOKEN_ISSUED = 30  # a new service account becomes usable by the token API
 
 
 @contextmanager

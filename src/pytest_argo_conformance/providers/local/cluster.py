@@ -125,7 +125,7 @@ class LocalCluster:
         except Exception as exc:  # noqa: BLE001 - reported as what was seen
             return False, f"node {self.layout.node_name}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
-            api.close()  # type: ignore[no-untyped-call]
+            api.close()
         for cond in (node.status.conditions if node.status else None) or []:
             if cond.type == "Ready":
                 return cond.status == "True", f"Ready={cond.status} ({cond.reason}: {cond.message})"
@@ -356,7 +356,7 @@ class LocalCluster:
     def _api(self) -> ApiClient:
         from kubernetes import config
 
-        api: ApiClient = config.new_client_from_config(config_file=str(self.kubeconfig))  # type: ignore[no-untyped-call]
+        api: ApiClient = config.new_client_from_config(config_file=str(self.kubeconfig))
         return api
 
     def _apply_addons(self) -> None:
@@ -370,7 +370,7 @@ class LocalCluster:
 
             wait_for("the CoreDNS manifests to apply", applied, 30, interval=0.5)
         finally:
-            api.close()  # type: ignore[no-untyped-call]
+            api.close()
 
     def _wait_node_ready(self) -> None:
         self._wait("kubelet", f"node {self.layout.node_name} to be Ready", lambda: self._node_ready(5),
@@ -385,7 +385,7 @@ class LocalCluster:
         except WaitTimeout as exc:
             raise ClusterError(f"{exc} (logs: {self.layout.logs})") from None
         finally:
-            api.close()  # type: ignore[no-untyped-call]
+            api.close()
 
     def _save_logs(self) -> Path:
         """Copy the component logs out of the state directory (which `down` removes) for a post-mortem."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, ProviderError
@@ -15,7 +16,7 @@ from pytest_argo_conformance.toolchain.oci import ImageError
 
 class LocalProvider:
     name = "local"
-    capabilities = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.BUILDS_FROM_SOURCE,
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.BUILDS_FROM_SOURCE,
                               Capability.FAKE_GPUS, Capability.ROUTES_SERVICES, Capability.HERMETIC})
 
     def __init__(self, cluster_name: str, keep: bool) -> None:
