@@ -9,6 +9,7 @@ from pytest_argo_conformance.checks import controllers, crds
 from pytest_argo_conformance.components.argo import lines
 from pytest_argo_conformance.components.argo.build import upstream_source
 from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.kube import objects
 
 
 def test_smoke_workflow_succeeds(argo_workflows: WorkflowRunner) -> None:
@@ -22,11 +23,11 @@ def test_pod_metadata_reaches_pods(argo_workflows: WorkflowRunner) -> None:
     name = argo_workflows.submit(argo_workflows.load("pod-metadata"))
     argo_workflows.wait_phase(name, "Succeeded")
     (pod,) = argo_workflows.pods(name)
-    labels, annotations = pod.metadata.labels, pod.metadata.annotations
+    labels, annotations = objects.meta(pod).labels or {}, objects.meta(pod).annotations or {}
     assert annotations.get("conformance.argoproj.io/workflow-annotation") == "from-workflow"
     assert labels.get("conformance.argoproj.io/template-label") == "from-template"
     assert labels.get("conformance.argoproj.io/workflow-label") == "from-workflow", (
-        f"spec.podMetadata.labels did not reach pod {pod.metadata.name}; its labels: {sorted(labels)}"
+        f"spec.podMetadata.labels did not reach pod {objects.name(pod)}; its labels: {sorted(labels)}"
     )
 
 
@@ -52,7 +53,9 @@ def test_crd_schemas_match_baseline(argo: Installation, argo_record: Recorder) -
     )
 
 
-def test_two_controllers_on_the_same_workflows(argo: Installation, argo_workflows: WorkflowRunner, argo_record: Recorder) -> None:
+def test_two_controllers_on_the_same_workflows(
+    argo: Installation, argo_workflows: WorkflowRunner, argo_record: Recorder
+) -> None:
     if not argo.topology.namespaced:
         pytest.skip("needs a namespaced controller beside the global one (native-namespaced, namespaced-copy)")
     outcome = controllers.two_controllers(controllers.builtin(argo), argo_workflows)

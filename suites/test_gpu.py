@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.api import Installation, Recorder, WorkflowRunner
@@ -19,7 +20,8 @@ from pytest_argo_conformance.components.argo.workflows import WorkflowWaitError,
 from pytest_argo_conformance.components.gpus import GPU, GPU_NODE_LABEL
 from pytest_argo_conformance.components.kueue.queues import Quota
 from pytest_argo_conformance.config.timeouts import DEADLINE_GRACE, KUEUE_QUEUED, WORKFLOW_DEFAULT
-from pytest_argo_conformance.kube.podwatch import PodWatch
+from pytest_argo_conformance.kube import objects
+from pytest_argo_conformance.kube.podwatch import PodHistory, PodWatch
 
 WORKFLOW_DEFAULTS = {
     "node_selector": {GPU_NODE_LABEL: "true"},
@@ -30,7 +32,7 @@ WORKFLOW_DEFAULTS = {
 def test_gpu_requests_and_placement_reach_pods(argo_workflows: WorkflowRunner, gpu_nodes: Any) -> None:
     manifest = argo_workflows.load("gpu-requests")
     name = argo_workflows.run(manifest)["metadata"]["name"]
-    pods = {(p.metadata.annotations or {}).get("workflows.argoproj.io/node-name", "").rsplit(".", 1)[-1]: p
+    pods = {(objects.meta(p).annotations or {}).get("workflows.argoproj.io/node-name", "").rsplit(".", 1)[-1]: p
             for p in argo_workflows.pods(name)}
     templates = {t["name"]: t for t in manifest["spec"]["templates"]}
 
@@ -57,7 +59,7 @@ def test_gpu_step_lands_on_gpu_node_and_cpu_step_takes_no_gpu(
     pods = {p.node_name.rsplit(".", 1)[-1].split("(")[0]: p for p in watch.of_workflow(name)}
     gpu_pod, cpu_pod = pods["gpu"], pods["cpu"]
     assert gpu_pod.node in gpu_nodes.capacity, f"the GPU step ran on {gpu_pod.node}; GPU nodes: {gpu_nodes.describe()}"
-    spec = argo.core().read_namespaced_pod(cpu_pod.name, argo.namespace).spec
+    spec = objects.pod_spec(argo.core().read_namespaced_pod(cpu_pod.name, argo.namespace))
     asked = [c.name for c in (spec.init_containers or []) + spec.containers
              if GPU in ((c.resources.requests or {}) if c.resources else {})
              or GPU in ((c.resources.limits or {}) if c.resources else {})]
@@ -95,17 +97,21 @@ def test_gpu_over_request_pends_until_deadline(
             wf = argo_workflows.wait(name, _finished, "end once reconciled after its deadline", WORKFLOW_DEFAULT,
                                      fail_fast=False)
     started, finished = times(wf)
-    assert finished - started >= deadline - 1, f"the workflow ended after {finished - started:.0f}s, before its deadline"
+    assert finished - started >= deadline - 1, (
+        f"the workflow ended after {finished - started:.0f}s, before its deadline")
     argo_record.figure("gpu.deadline_overrun_seconds", round(finished - started - deadline, 1))
     status, node = wf["status"], pod_nodes(wf)[0]
     assert status["phase"] == "Failed", f"{status['phase']}: {status.get('message')}"
     behaviour = (f"ended {ended}; workflow {status['phase']}: {status.get('message', '')}; "
                  f"step {node['phase']}: {node.get('message', '')}")
     reference = argo_behaviour(behaviour)
-    assert reference is None or behaviour == reference, f"the build it is judged against: {reference}; this build: {behaviour}"
+    assert reference is None or behaviour == reference, (
+        f"the build it is judged against: {reference}; this build: {behaviour}")
 
 
-def test_gpu_fanout_bounded_by_capacity(argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder) -> None:
+def test_gpu_fanout_bounded_by_capacity(
+    argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder
+) -> None:
     with PodWatch(argo.core(), argo.namespace) as watch:
         name = argo_workflows.run(argo_workflows.load("gpu-fanout"), timeout=WORKFLOW_DEFAULT)["metadata"]["name"]
     pods = watch.of_workflow(name)
@@ -139,33 +145,34 @@ def test_gpu_device_visible_to_step(argo_workflows: WorkflowRunner, gpu_nodes: A
         pytest.skip(f"needs real GPUs (a device plugin's nvidia.com/gpu); this cluster has {gpu_nodes.describe()}")
     name = argo_workflows.run(argo_workflows.load("gpu-device"))["metadata"]["name"]
     (pod,) = argo_workflows.pods(name)
-    log = argo_workflows.installation.core().read_namespaced_pod_log(pod.metadata.name, pod.metadata.namespace,
+    log = argo_workflows.installation.core().read_namespaced_pod_log(objects.name(pod), objects.namespace(pod),
                                                                      container="main")
     assert "GPU 0" in log, f"nvidia-smi -L printed: {log!r}"
 
 
-def _container(pod: Any, name: str) -> Any:
-    return next(c for c in pod.spec.containers if c.name == name)
+def _container(pod: client.V1Pod, name: str) -> client.V1Container:
+    return next(c for c in objects.pod_spec(pod).containers if c.name == name)
 
 
-def _resources(container: Any) -> dict[str, dict[str, str]]:
-    res = container.resources
+def _resources(container: client.V1Container) -> dict[str, dict[str, str]]:
+    res = objects.present(container.resources, f"container {container.name}'s resources")
     out = {"requests": dict(res.requests or {}), "limits": dict(res.limits or {})}
     return {k: v for k, v in out.items() if v}
 
 
-def _placement(pod: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
+def _placement(pod: client.V1Pod) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The pod's nodeSelector and the tolerations that did not come from Kubernetes' own defaults."""
+    spec = objects.pod_spec(pod)
     tolerations = []
-    for t in pod.spec.tolerations or []:
+    for t in spec.tolerations or []:
         if t.key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
             continue
         tolerations.append({k: v for k, v in (("key", t.key), ("operator", t.operator), ("value", t.value),
                                                ("effect", t.effect)) if v is not None})
-    return dict(pod.spec.node_selector or {}), tolerations
+    return dict(spec.node_selector or {}), tolerations
 
 
-def _unschedulable(pods: list[Any]) -> tuple[bool, str]:
+def _unschedulable(pods: list[PodHistory]) -> tuple[bool, str]:
     found = [p.unschedulable for p in pods if p.unschedulable]
     return bool(found), found[0] if found else ", ".join(f"{p.name} {p.phase}" for p in pods) or "no pod yet"
 

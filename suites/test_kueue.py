@@ -9,6 +9,7 @@ events from there; the admission latency (pod created -> gate removed) becomes t
 from __future__ import annotations
 
 import statistics
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -32,19 +33,21 @@ from pytest_argo_conformance.components.kueue.queues import (
     finished,
 )
 from pytest_argo_conformance.config.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
-from pytest_argo_conformance.kube.podwatch import PodWatch
+from pytest_argo_conformance.kube.podwatch import PodHistory, PodWatch
 
 PREEMPTION_TRIES = 3
 
 
-def record_latency(argo_record: Recorder, pods: list[Any]) -> None:
+def record_latency(argo_record: Recorder, pods: list[PodHistory]) -> None:
     seconds = latencies(pods)
     if seconds:
         argo_record.figure("kueue.admission_latency_seconds", round(statistics.median(seconds), 3))
         argo_record.figure("kueue.admission_latency_max_seconds", round(max(seconds), 3))
 
 
-def test_kueue_gates_labelled_workflow(argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder) -> None:
+def test_kueue_gates_labelled_workflow(
+    argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder
+) -> None:
     queues = kueue_queues(Quota())
     manifest = argo_workflows.load("kueue-steps")
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -64,7 +67,9 @@ def test_kueue_gates_labelled_workflow(argo: Installation, argo_workflows: Workf
     record_latency(argo_record, queued_pods)
 
 
-def test_kueue_quota_queues_second_workflow(argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder) -> None:
+def test_kueue_quota_queues_second_workflow(
+    argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder
+) -> None:
     queues = kueue_queues(Quota(cpu="1"))  # each workflow's pod asks for 600m: one at a time
     manifest = for_queue(argo_workflows.load("kueue-hold"), queues.local_queue)
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -84,7 +89,9 @@ def test_kueue_quota_queues_second_workflow(argo: Installation, argo_workflows: 
     record_latency(argo_record, [held])
 
 
-def test_kueue_per_template_queue(argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder) -> None:
+def test_kueue_per_template_queue(
+    argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder
+) -> None:
     queues = kueue_queues(Quota())
     with PodWatch(argo.core(), argo.namespace) as pods:
         name = argo_workflows.run(for_queue(argo_workflows.load("kueue-per-template"), queues.local_queue),
@@ -128,16 +135,18 @@ def test_kueue_story2_sequential_gpu_steps_reuse_quota(
     mine = pods.of_workflow(name)
     trains = [step(mine, f"train-{i}") for i in (1, 2, 3)]
     assert not gating_problems(trains), gating_problems(trains)
-    for before, after in zip(trains, trains[1:]):
+    handovers = []
+    for before, after in pairwise(trains):
         assert before.finished is not None and after.ungated is not None and after.ungated >= before.finished
+        handovers.append(after.ungated - before.finished)
     assert pods.max_concurrent(trains) == 1
-    argo_record.figure("kueue.gpu_handover_seconds",
-                       round(max(after.ungated - before.finished for before, after in zip(trains, trains[1:])), 3))
+    argo_record.figure("kueue.gpu_handover_seconds", round(max(handovers), 3))
     record_latency(argo_record, trains)
 
 
 def test_kueue_preemption_of_admitted_step(
-    argo: Installation, argo_workflows: WorkflowRunner, argo_kueue: Any, kueue_queues: Any, argo_record: Recorder, argo_behaviour: Any
+    argo: Installation, argo_workflows: WorkflowRunner, argo_kueue: Any, kueue_queues: Any, argo_record: Recorder,
+    argo_behaviour: Any,
 ) -> None:
     """A high-priority workflow preempts a running low-priority step; how the controller shows the stopped pod
     and whether `retryStrategy` (retryPolicy: Always) runs it again is noted; the workflow's outcome is behaviour,
@@ -152,7 +161,9 @@ def test_kueue_preemption_of_admitted_step(
     for attempt in range(1, PREEMPTION_TRIES + 1):
         with PodWatch(argo.core(), argo.namespace) as pods:
             victim = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, low), 20))
-            kube.wait_for(f"{victim}'s pod to run", lambda: _running(pods.of_workflow(victim)), KUEUE_ADMISSION)
+            kube.wait_for(f"{victim}'s pod to run",
+                          lambda: _running(pods.of_workflow(victim)),  # noqa: B023 - called within this iteration
+                          KUEUE_ADMISSION)
             queues.wait_condition(pods.of_workflow(victim)[0].uid, "PodsReady")
             winner = argo_workflows.submit(_with_seconds(for_queue(manifest, queues.local_queue, high), 3))
             argo_workflows.wait_phase(winner, "Succeeded", KUEUE_QUEUED)
@@ -178,7 +189,8 @@ def test_kueue_preemption_of_admitted_step(
     argo_record.figure("kueue.preemption_seconds", round(winning.ungated - winning.created, 3))
     behaviour = f"workflow {outcome['status']['phase']}"
     reference = argo_behaviour(behaviour)
-    assert reference is None or behaviour == reference, f"the build it is judged against: {reference}; this build: {behaviour}"
+    assert reference is None or behaviour == reference, (
+        f"the build it is judged against: {reference}; this build: {behaviour}")
 
 
 @pytest.mark.parametrize("unit", ["workflow", "layer"])
@@ -197,11 +209,11 @@ def test_kueue_admits_as_a_unit(
     assert len(by_workflow) == expected, f"{len(by_workflow)} Workloads owned by {name}, expected {expected}"
 
 
-def _running(pods: list[Any]) -> tuple[bool, str]:
+def _running(pods: list[PodHistory]) -> tuple[bool, str]:
     return any(p.running for p in pods), ", ".join(f"{p.name} {p.phase}" for p in pods) or "no pods yet"
 
 
-def _pending(queues: Any, pods: list[Any]) -> tuple[bool, str]:
+def _pending(queues: Any, pods: list[PodHistory]) -> tuple[bool, str]:
     if not pods:
         return False, "no pod yet"
     workload = queues.workload_of(pods[0].uid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pytest_argo_conformance.api import WorkflowRunner
 from pytest_argo_conformance.checks import shapes
 from pytest_argo_conformance.components.argo import workflows as wfapi
+from pytest_argo_conformance.kube import objects
 
 
 def test_steps_artifacts(argo_workflows: WorkflowRunner) -> None:
@@ -41,9 +42,10 @@ def test_resources_copied_to_pods(argo_workflows: WorkflowRunner) -> None:
     name = argo_workflows.submit(argo_workflows.load("resources"))
     argo_workflows.wait_phase(name, "Succeeded")
     (pod,) = argo_workflows.pods(name)
-    main = next(c for c in pod.spec.containers if c.name == "main")
-    assert main.resources.requests == {"cpu": "50m", "memory": "24Mi"}
-    assert main.resources.limits == {"cpu": "200m", "memory": "48Mi"}
+    main = next(c for c in objects.pod_spec(pod).containers if c.name == "main")
+    resources = objects.present(main.resources, "the main container's resources")
+    assert resources.requests == {"cpu": "50m", "memory": "24Mi"}
+    assert resources.limits == {"cpu": "200m", "memory": "48Mi"}
 
 
 def test_retry_strategy(argo_workflows: WorkflowRunner) -> None:

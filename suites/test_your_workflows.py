@@ -1,5 +1,6 @@
 """Bring your own workflows: `--argo-workflows PATH_OR_GLOB` makes each Workflow manifest found a check that must
-succeed for every build and topology, run as given (never converted to another line's dialect) (label one `argo-conformance/skip: <reason>` to leave it out)."""
+succeed for every build and topology, run as given (never converted to another line's dialect) (label one
+`argo-conformance/skip: <reason>` to leave it out)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from pytest_argo_conformance.api import Installation, WorkflowRunner
 from pytest_argo_conformance.components.argo.workflows import rejection
 
 
-def test_your_workflow_succeeds(argo: Installation, argo_provider: Any, argo_workflows: WorkflowRunner, argo_user_workflow: Any) -> None:
+def test_your_workflow_succeeds(
+    argo: Installation, argo_provider: Any, argo_workflows: WorkflowRunner, argo_user_workflow: Any
+) -> None:
     if argo_user_workflow.skip_reason:
         pytest.skip(argo_user_workflow.skip_reason)
-    missing = getattr(argo_provider, "missing_images", lambda names: [])(argo_user_workflow.images())
+    # a vendor's provider may predate `missing_images`: without it, every image counts as available
+    missing: list[str] = getattr(argo_provider, "missing_images", lambda names: [])(argo_user_workflow.images())
     if missing:
         pytest.skip(f"images not available to the {argo_provider.name} cluster (never pulled): {', '.join(missing)}")
     try:

@@ -15,7 +15,9 @@ def schema(**properties: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties}
 
 
-def write(root: Path, spec_schema: dict[str, Any], printer: list[Any] | None = None, versions: tuple[str, ...] = ("v1alpha1",)) -> Path:
+def write(
+    root: Path, spec_schema: dict[str, Any], printer: list[Any] | None = None, versions: tuple[str, ...] = ("v1alpha1",)
+) -> Path:
     folder = root / "manifests" / "base" / "crds" / "full"
     folder.mkdir(parents=True)
     for plural in crds.CRDS:
@@ -72,7 +74,8 @@ def test_removed_retyped_required_and_tightened_fields_are_breaking(reference: P
 
 
 def test_the_same_change_in_many_places_is_one_line_with_its_count(reference: Path, tmp_path: Path) -> None:
-    nested = {"type": "object", "properties": {"container": {"type": "object", "properties": {"x": {"type": "string"}}}}}
+    nested = {"type": "object", "properties": {
+        "container": {"type": "object", "properties": {"x": {"type": "string"}}}}}
     ref = write(tmp_path / "r2", schema(templates={"type": "array", "items": nested}, templateDefaults=nested))
     grown = {"type": "object", "properties": {"container": {"type": "object", "properties": {
         "x": {"type": "string"}, "y": {"type": "string"}}}}}

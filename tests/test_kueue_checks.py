@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pytest_argo_conformance.checks.kueue import (
     for_queue,
     gating_problems,
@@ -15,7 +17,7 @@ from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.kube.podwatch import PodHistory, PodWatch
 
 
-def manifest(name: str) -> dict:
+def manifest(name: str) -> dict[str, Any]:
     return load_manifest(suites_dir() / "manifests" / "workflows" / f"{name}.yaml")
 
 

@@ -53,7 +53,8 @@ def test_a_fork_of_a_pinned_line_is_judged_against_that_lines_release_when_it_is
     assert compared_with(ordered["old"], session) is None  # a line's own release is its own reference
     assert compared_with(ordered["v4"], session) is None
     assert judged_against(ordered["v4"], session) == "itself (upstream release of the v4.0 line)"
-    assert judged_against(fork, session).startswith(f"old ({PREVIOUS_LINE}); CRDs: upstream {PREVIOUS_LINE} (v3.6 line)")
+    assert judged_against(fork, session).startswith(
+        f"old ({PREVIOUS_LINE}); CRDs: upstream {PREVIOUS_LINE} (v3.6 line)")
 
 
 def test_without_its_lines_release_in_the_session_a_build_is_judged_against_the_baseline() -> None:

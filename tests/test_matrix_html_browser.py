@@ -40,7 +40,7 @@ def mixed_matrix() -> Matrix:
     }
     for topology in ("single", "ha"):
         for check, outcomes in grid.items():
-            for build, outcome in zip(BUILDS, outcomes):
+            for build, outcome in zip(BUILDS, outcomes, strict=True):
                 reason = "" if outcome is Outcome.PASSED else f"<script>alert('{check}')</script> went {outcome.value}"
                 matrix.add(Cell(build, topology, check, check.split("-")[0], outcome, 3.5, reason=reason))
     return matrix
@@ -122,7 +122,7 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 def near(counts: Counter[tuple[int, int, int]], colour: tuple[int, int, int], tolerance: int = 3) -> int:
-    return sum(n for px, n in counts.items() if all(abs(p - q) <= tolerance for p, q in zip(px, colour)))
+    return sum(n for px, n in counts.items() if all(abs(p - q) <= tolerance for p, q in zip(px, colour, strict=True)))
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,10 @@ CASES = [
         ["--argo-baseline", "nope", "--argo-controller", "a=v3.6.10"],
         "--argo-baseline 'nope': no such build; name one of a (add it with --argo-controller nope=REF)",
     ),
-    (["--argo-kueue", f"{KUEUE_PREVIOUS},latest"], f"--argo-kueue 'latest': give a Kueue release version such as {KUEUE}"),
+    (
+        ["--argo-kueue", f"{KUEUE_PREVIOUS},latest"],
+        f"--argo-kueue 'latest': give a Kueue release version such as {KUEUE}",
+    ),
     (["--argo-topology", "upstream-global,global"], "--argo-topology 'global': unknown topology; choose from"),
     (
         ["--argo-provider", "existing", "--kubeconfig", "/nonexistent/kubeconfig"],
@@ -66,8 +69,8 @@ def test_environment_and_ini_are_read_and_reported(pytester: pytest.Pytester, mo
     result.stdout.fnmatch_lines(
         [
             "argo-conformance: provider auto (default), topologies dropin-global (ini argo_topology)",
-            f"argo-conformance builds: upstream={BASELINE} (baseline); acme=quay.io/acme/workflow-controller:v3.5.6-acme "
-            "(env ARGO_CONFORMANCE_CONTROLLER)",
+            f"argo-conformance builds: upstream={BASELINE} (baseline); "
+            "acme=quay.io/acme/workflow-controller:v3.5.6-acme (env ARGO_CONFORMANCE_CONTROLLER)",
             "*<Function test_x[[]upstream-dropin-global[]]>",
             "*<Function test_x[[]acme-dropin-global[]]>",
         ]

@@ -37,7 +37,8 @@ def test_installed_wheel_runs_its_packaged_suites(venv: Path) -> None:
 
 
 def test_installed_wheel_reads_its_own_cluster_definitions(venv: Path) -> None:
-    code = "from pytest_argo_conformance.config import paths, versions; print(paths.clusters_dir()); print(versions.version('kubernetes'))"
+    code = ("from pytest_argo_conformance.config import paths, versions; "
+            "print(paths.clusters_dir()); print(versions.version('kubernetes'))")
     done = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=venv)
     clusters, kubernetes = done.stdout.split()

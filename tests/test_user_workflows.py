@@ -121,10 +121,12 @@ def test_a_manifest_the_api_server_rejects_is_one_line_not_a_controller_failure(
 def test_missing_images_are_a_skip_not_a_pull(pytester: pytest.Pytester, workflows_dir: str) -> None:
     pytester.makeconftest(
         (pytester.path / "conftest.py").read_text().replace(
-            "    def down(self):", "    def missing_images(self, names):\n        return list(names)\n\n    def down(self):"
+            "    def down(self):",
+            "    def missing_images(self, names):\n        return list(names)\n\n    def down(self):",
         )
     )
-    result = pytester.runpytest(f"--argo-workflows={workflows_dir}/hello.yaml", "--argo-topology=upstream-global", "-rs")
+    result = pytester.runpytest(f"--argo-workflows={workflows_dir}/hello.yaml", "--argo-topology=upstream-global",
+                                "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*images not available to the standin cluster (never pulled): "
                                  "docker.io/library/busybox:1.35.0*"])

@@ -84,12 +84,14 @@ def test_the_vendor_topology_is_listed_and_selectable(pytester: pytest.Pytester,
 def test_without_the_vendor_conftest_the_topology_is_unknown(pytester: pytest.Pytester) -> None:
     result, _ = run(pytester, "--argo-topology=acme-operator", "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --argo-topology 'acme-operator': unknown topology; choose from upstream-global*"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: --argo-topology 'acme-operator': unknown topology; choose from upstream-global*"])
 
 
 def test_a_topology_without_an_installer_fails_its_cells_with_one_line(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(STANDIN_CONFTEST.replace(
-        "def pytest_argo_install(config, provider, cluster, build, topology):\n    return StandinInstall(cluster, build, topology)",
+        "def pytest_argo_install(config, provider, cluster, build, topology):\n"
+        "    return StandinInstall(cluster, build, topology)",
         "def pytest_argo_install(config, provider, cluster, build, topology):\n    return None",
     ) + '''
 from pytest_argo_conformance.api import Topology

@@ -47,7 +47,8 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
     (report / "run.log").write_text(done.stdout + done.stderr)
     print(done.stdout[-6000:])
     assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
-    return json.loads((report / "matrix.json").read_text())
+    written: dict[str, Any] = json.loads((report / "matrix.json").read_text())
+    return written
 
 
 def _cells(matrix: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -102,7 +103,7 @@ def test_the_v4_crd_check_lists_its_classified_differences_from_the_baseline(mat
 
 
 def test_dsp_managed_is_skipped_with_its_reason(matrix: dict[str, Any]) -> None:
-    for (build, topology, check), cell in _cells(matrix).items():
+    for (_build, topology, _check), cell in _cells(matrix).items():
         if topology == "dsp-managed":
             assert cell["outcome"] == "skipped" and "Data Science Pipelines" in cell["reason"], cell
 

@@ -17,7 +17,7 @@ from pytest_argo_conformance.components import gpus
 from pytest_argo_conformance.components.kueue.manifests import ENABLED_LABEL, NAMESPACE
 from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.config.versions import version
-from pytest_argo_conformance.kube import api_client
+from pytest_argo_conformance.kube import api_client, objects
 
 pytestmark = pytest.mark.cluster
 
@@ -41,7 +41,8 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
     done = subprocess.run(args, capture_output=True, text=True, timeout=3000, check=False)
     print(done.stdout[-8000:])
     assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
-    return json.loads((report / "matrix.json").read_text())
+    written: dict[str, Any] = json.loads((report / "matrix.json").read_text())
+    return written
 
 
 def outcomes(matrix: dict[str, Any], build: str) -> dict[str, tuple[str, str]]:
@@ -74,7 +75,8 @@ def test_the_mutant_fails_what_needs_workflow_level_labels(matrix: dict[str, Any
 
 def test_admission_latency_and_kueue_version_are_in_the_matrix(matrix: dict[str, Any]) -> None:
     assert matrix["versions"]["kueue"] == version("kueue")
-    gating = [c for c in matrix["cells"] if c["check"] == "test_kueue_gates_labelled_workflow" and c["build"] != "mutant"]
+    gating = [c for c in matrix["cells"]
+              if c["check"] == "test_kueue_gates_labelled_workflow" and c["build"] != "mutant"]
     assert all(c["figures"]["kueue.admission_latency_seconds"] > 0 for c in gating), gating
 
 
@@ -82,12 +84,12 @@ def test_nothing_is_left_behind(matrix: dict[str, Any], local_cluster: Any) -> N
     api = api_client(local_cluster)
     try:
         core = client.CoreV1Api(api)
-        assert NAMESPACE not in [n.metadata.name for n in core.list_namespace().items]
-        assert not [n.metadata.name for n in core.list_namespace(label_selector=ENABLED_LABEL).items]
+        assert NAMESPACE not in [objects.name(n) for n in core.list_namespace().items]
+        assert not [objects.name(n) for n in core.list_namespace(label_selector=ENABLED_LABEL).items]
         crds = client.ApiextensionsV1Api(api).list_custom_resource_definition().items
-        assert not [c.metadata.name for c in crds if c.metadata.name.endswith("kueue.x-k8s.io")]
+        assert not [objects.name(c) for c in crds if objects.name(c).endswith("kueue.x-k8s.io")]
         for node in core.list_node().items:
-            assert gpus.GPU not in (node.status.capacity or {}), node.metadata.name
-            assert gpus.FAKE_ANNOTATION not in (node.metadata.annotations or {})
+            assert gpus.GPU not in (objects.present(node.status, "status").capacity or {}), objects.name(node)
+            assert gpus.FAKE_ANNOTATION not in (objects.meta(node).annotations or {})
     finally:
         api.close()

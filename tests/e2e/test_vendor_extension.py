@@ -34,7 +34,8 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
     done = subprocess.run(args, capture_output=True, text=True, timeout=1800, check=False, cwd=work)
     print(done.stdout[-8000:])
     assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
-    return json.loads((report / "matrix.json").read_text())
+    written: dict[str, Any] = json.loads((report / "matrix.json").read_text())
+    return written
 
 
 def outcomes(matrix: dict[str, Any]) -> dict[tuple[str, str], str]:

@@ -30,7 +30,8 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
     done = subprocess.run(args, capture_output=True, text=True, timeout=4000, check=False)
     print(done.stdout[-8000:])
     assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
-    return json.loads((report / "matrix.json").read_text())
+    written: dict[str, Any] = json.loads((report / "matrix.json").read_text())
+    return written
 
 
 def test_every_check_passes_for_both_builds_in_every_topology(matrix: dict[str, Any]) -> None:
@@ -43,7 +44,8 @@ def test_every_check_passes_for_both_builds_in_every_topology(matrix: dict[str, 
 
 
 def test_the_v4_cron_check_was_converted_to_v4s_dialect(matrix: dict[str, Any]) -> None:
-    cell = next(c for c in matrix["cells"] if c["build"] == "v4" and c["check"] == "test_cron_workflow_fires_and_keeps_history")
+    cell = next(c for c in matrix["cells"]
+                if c["build"] == "v4" and c["check"] == "test_cron_workflow_fires_and_keeps_history")
     assert any("spec.schedule -> schedules" in n for n in cell["notes"]), cell["notes"]
 
 

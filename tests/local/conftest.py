@@ -18,11 +18,9 @@ from pytest_argo_conformance.providers.base import ClusterInfo
 
 @pytest.fixture(scope="session")
 def api(cluster_info: ClusterInfo) -> Iterator[client.ApiClient]:
-    api_client: client.ApiClient = config.new_client_from_config(  # type: ignore[no-untyped-call]
-        config_file=str(cluster_info.kubeconfig)
-    )
+    api_client: client.ApiClient = config.new_client_from_config(config_file=str(cluster_info.kubeconfig))
     yield api_client
-    api_client.close()  # type: ignore[no-untyped-call]
+    api_client.close()
 
 
 @pytest.fixture(scope="session")

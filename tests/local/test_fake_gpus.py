@@ -10,6 +10,7 @@ from kubernetes import client
 
 from pytest_argo_conformance.components import gpus
 from pytest_argo_conformance.kube import wait_for
+from pytest_argo_conformance.kube.objects import meta, present
 from pytest_argo_conformance.providers.base import ClusterInfo
 
 pytestmark = pytest.mark.cluster
@@ -20,7 +21,7 @@ PATH = "/status/capacity/nvidia.com~1gpu"
 def node(core: client.CoreV1Api, cluster_info: ClusterInfo) -> Iterator[str]:
     yield cluster_info.name
     gpus.withdraw(core, cluster_info.name)
-    current = core.read_node(cluster_info.name).status.capacity or {}
+    current = present(core.read_node(cluster_info.name).status, "status").capacity or {}
     if gpus.GPU in current:  # a test's stand-in device plugin capacity
         core.patch_node_status(cluster_info.name, [{"op": "remove", "path": PATH}])
 
@@ -34,7 +35,7 @@ def test_advertise_ensure_withdraw(core: client.CoreV1Api, node: str) -> None:
     assert gpus.fake_gpu_candidates(core) == [node]
     gpus.advertise(core, node, 2)
     allocatable_is(core, node, 2)
-    labels = core.read_node(node).metadata.labels
+    labels = present(meta(core.read_node(node)).labels, "the node's labels")
     assert labels[gpus.GPU_NODE_LABEL] == "true"
     assert gpus.real_gpus(core).total == 0, "faked capacity must not count as real GPUs"
     fake = gpus.GpuNodes({node: 2}, fake=True)
@@ -46,9 +47,9 @@ def test_advertise_ensure_withdraw(core: client.CoreV1Api, node: str) -> None:
     allocatable_is(core, node, 2)
     gpus.withdraw(core, node)
     current = core.read_node(node)
-    assert gpus.GPU not in (current.status.capacity or {})
-    assert gpus.GPU_NODE_LABEL not in (current.metadata.labels or {})
-    assert gpus.FAKE_ANNOTATION not in (current.metadata.annotations or {})
+    assert gpus.GPU not in (present(current.status, "status").capacity or {})
+    assert gpus.GPU_NODE_LABEL not in (meta(current).labels or {})
+    assert gpus.FAKE_ANNOTATION not in (meta(current).annotations or {})
 
 
 def test_capacity_the_suite_did_not_add_is_real_and_kept(core: client.CoreV1Api, node: str) -> None:

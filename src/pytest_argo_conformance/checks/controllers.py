@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from kubernetes import client
@@ -16,6 +16,10 @@ from pytest_argo_conformance.components.argo.install import CONFIGMAP, BuiltinIn
 from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 from pytest_argo_conformance.config.timeouts import WORKFLOW_DEFAULT
+from pytest_argo_conformance.kube import objects
+
+if TYPE_CHECKING:
+    from urllib3.response import HTTPResponse
 
 INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
 INSTANCE_ID = "argo-conformance-namespaced"
@@ -91,7 +95,7 @@ def _set_instance_id(inst: BuiltinInstallation, ctrl: Controller, instance_id: s
 
 
 def _running(pods: list[client.V1Pod]) -> list[client.V1Pod]:
-    return [p for p in pods if p.status.phase == "Running" and not p.metadata.deletion_timestamp]
+    return [p for p in pods if objects.pod_status(p).phase == "Running" and not objects.meta(p).deletion_timestamp]
 
 
 def _single_pod(pods: list[client.V1Pod]) -> bool:
@@ -104,19 +108,20 @@ def footprint(inst: BuiltinInstallation) -> dict[str, float]:
     core = client.CoreV1Api(inst.api)
     ctrl = inst.under_test
     pods = [p for p in core.list_namespaced_pod(ctrl.namespace, label_selector="app=workflow-controller").items
-            if p.status.phase == "Running"]
+            if objects.pod_status(p).phase == "Running"]
     if not pods:
         raise AssertionError(f"no running controller pod in {ctrl.namespace}")
     pod = pods[0]
-    requests = pod.spec.containers[0].resources.requests or {}
+    spec = objects.pod_spec(pod)
+    requests = objects.present(spec.containers[0].resources, "spec.containers[0].resources").requests or {}
     figures = {
         "controller.request_cpu_millicores": _millicores(requests.get("cpu", "0")),
         "controller.request_memory_mib": _mib(requests.get("memory", "0")),
     }
-    stats = _summary(inst.api, pod.spec.node_name)
+    stats = _summary(inst.api, objects.present(spec.node_name, "spec.nodeName"))
     for entry in stats.get("pods", []):
         ref = entry.get("podRef", {})
-        if ref.get("name") == pod.metadata.name and ref.get("namespace") == ctrl.namespace:
+        if ref.get("name") == objects.name(pod) and ref.get("namespace") == ctrl.namespace:
             for container in entry.get("containers", []):
                 figures["controller.memory_mib"] = round(container["memory"]["workingSetBytes"] / 2**20, 1)
                 figures["controller.cpu_millicores"] = round(container["cpu"].get("usageNanoCores", 0) / 1e6, 1)
@@ -126,7 +131,9 @@ def footprint(inst: BuiltinInstallation) -> dict[str, float]:
 
 def _summary(api: client.ApiClient, node: str) -> dict[str, Any]:
     """The kubelet's summary API (CPU and memory per container), through the API server's node proxy."""
-    response = client.CoreV1Api(api).connect_get_node_proxy_with_path(node, "stats/summary", _preload_content=False)
+    # Without preloading, the client returns the HTTP response itself, not the `str` its signature declares.
+    response = cast("HTTPResponse", client.CoreV1Api(api).connect_get_node_proxy_with_path(
+        node, "stats/summary", _preload_content=False))
     data: dict[str, Any] = json.loads(response.data)
     return data
 

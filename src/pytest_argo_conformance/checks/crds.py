@@ -50,9 +50,11 @@ class CrdReport:
         return f"CRDs against {against}: {len(self.breaking)} breaking, {len(self.additive)} additive"
 
     def listing(self, limit: int | None = None) -> list[str]:
-        """Every difference, classified, breaking first (all of them unless `limit`). The schemas repeat one type in many places (a template
-        inside `templates[]`, `templateDefaults`, each CRD): the same change there is one line with its count."""
-        lines = [f"breaking: {d}" for d in _grouped(self.breaking)] + [f"additive: {d}" for d in _grouped(self.additive)]
+        """Every difference, classified, breaking first (all of them unless `limit`). The schemas repeat one type in
+        many places (a template inside `templates[]`, `templateDefaults`, each CRD): the same change there is one
+        line with its count."""
+        lines = ([f"breaking: {d}" for d in _grouped(self.breaking)]
+                 + [f"additive: {d}" for d in _grouped(self.additive)])
         if limit is not None and len(lines) > limit:
             lines = lines[:limit] + [f"... and {len(lines) - limit} more"]
         return lines
@@ -72,8 +74,11 @@ def _grouped(differences: list[str]) -> list[str]:
         groups[f"...{tail} {match['what']}" if match["path"].count(".") > 2 else diff].append(diff)
     out = []
     for key, members in groups.items():
-        out.append(members[0] if len(members) == 1 else f"{key} ({len(members)} places, e.g. {members[0].split(' ', 2)[0]} "
-                   f"{members[0].split(' ', 2)[1]})")
+        if len(members) == 1:
+            out.append(members[0])
+        else:
+            first = members[0].split(" ", 2)
+            out.append(f"{key} ({len(members)} places, e.g. {first[0]} {first[1]})")
     return out
 
 
@@ -152,8 +157,8 @@ def _schema(old: Any, new: Any, path: str, crd: str, report: CrdReport) -> None:
             if key == "x-kubernetes-preserve-unknown-fields" and new.get(key) and not old.get(key):
                 report.additive.append(f"{crd}: {_show(path)} now keeps unknown fields")
             else:
-                report.breaking.append(
-                    f"{crd}: {_show(path)} validation {key} changed from {_short(old.get(key))} to {_short(new.get(key))}")
+                report.breaking.append(f"{crd}: {_show(path)} validation {key} changed from {_short(old.get(key))} "
+                                       f"to {_short(new.get(key))}")
     for key in ("items",):
         if key in old or key in new:
             _schema(old.get(key, {}), new.get(key, {}), f"{path}[]", crd, report)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from pytest_argo_conformance.kube import objects
+
 GPU = "nvidia.com/gpu"
 GPU_NODE_LABEL = "nvidia.com/gpu.present"
 FAKE_ANNOTATION = "argo-conformance/fake-gpus"  # value: the count the suite advertised
@@ -53,22 +55,22 @@ def _count(node: client.V1Node, field: str = "allocatable") -> int:
 def real_gpus(core: client.CoreV1Api) -> GpuNodes:
     """Nodes whose GPUs a device plugin advertises (capacity the suite did not fake)."""
     nodes = core.list_node().items
-    found = {n.metadata.name: _count(n) for n in nodes
-             if _count(n) > 0 and FAKE_ANNOTATION not in (n.metadata.annotations or {})}
+    found = {objects.name(n): _count(n) for n in nodes
+             if _count(n) > 0 and FAKE_ANNOTATION not in objects.annotations_of(n)}
     return GpuNodes(found, fake=False)
 
 
 def fake_gpu_candidates(core: client.CoreV1Api) -> list[str]:
     """The nodes to fake GPUs on: kind's GPU worker when the cluster has one, else every schedulable node."""
-    nodes = [n for n in core.list_node().items if not n.spec.unschedulable]
-    workers = [n.metadata.name for n in nodes if (n.metadata.labels or {}).get(KIND_GPU_WORKER_LABEL) == "true"]
-    return workers or [n.metadata.name for n in nodes]
+    nodes = [n for n in core.list_node().items if not objects.node_spec(n).unschedulable]
+    workers = [objects.name(n) for n in nodes if objects.labels_of(n).get(KIND_GPU_WORKER_LABEL) == "true"]
+    return workers or [objects.name(n) for n in nodes]
 
 
 def advertise(core: client.CoreV1Api, node: str, count: int) -> None:
     """Fake `count` GPUs on `node`: status capacity (the kubelet copies it to allocatable), label, annotation."""
     annotations = {FAKE_ANNOTATION: str(count)}
-    if (core.read_node(node).metadata.labels or {}).get(GPU_NODE_LABEL) != "true":
+    if objects.labels_of(core.read_node(node)).get(GPU_NODE_LABEL) != "true":
         annotations[LABELLED_ANNOTATION] = "true"
     core.patch_node(node, {"metadata": {"labels": {GPU_NODE_LABEL: "true"}, "annotations": annotations}})
     core.patch_node_status(node, [{"op": "add", "path": f"/status/capacity/{_ESCAPED}", "value": str(count)}])
@@ -82,13 +84,13 @@ def withdraw(core: client.CoreV1Api, node: str) -> None:
         if exc.status == 404:
             return
         raise
-    if FAKE_ANNOTATION not in (current.metadata.annotations or {}):
+    if FAKE_ANNOTATION not in objects.annotations_of(current):
         return
     patch = [{"op": "remove", "path": f"/status/{field}/{_ESCAPED}"}
              for field in ("capacity", "allocatable") if GPU in (getattr(current.status, field) or {})]
     if patch:
         core.patch_node_status(node, patch)
-    annotations = current.metadata.annotations or {}
+    annotations = objects.annotations_of(current)
     labels = {GPU_NODE_LABEL: None} if annotations.get(LABELLED_ANNOTATION) == "true" else {}
     core.patch_node(node, {"metadata": {"labels": labels,
                                         "annotations": {FAKE_ANNOTATION: None, LABELLED_ANNOTATION: None}}})
@@ -101,7 +103,7 @@ def ensure(core: client.CoreV1Api, gpus: GpuNodes) -> list[str]:
     redone = []
     for node, count in gpus.capacity.items():
         current = core.read_node(node)
-        labels = current.metadata.labels or {}
+        labels = objects.labels_of(current)
         if _count(current, "capacity") != count or labels.get(GPU_NODE_LABEL) != "true":
             advertise(core, node, count)
             redone.append(node)

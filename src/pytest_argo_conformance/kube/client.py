@@ -27,7 +27,8 @@ class Reachable(Protocol):
 
 
 def api_client(cluster: Reachable) -> client.ApiClient:
-    return kube_config.new_client_from_config(str(cluster.kubeconfig), context=cluster.context)
+    api: client.ApiClient = kube_config.new_client_from_config(str(cluster.kubeconfig), context=cluster.context)
+    return api
 
 
 def dynamic_client(api: client.ApiClient) -> dynamic.DynamicClient:

@@ -15,6 +15,8 @@ from typing import Any
 
 from kubernetes import client, watch
 
+from pytest_argo_conformance.kube import objects
+
 WATCH_SECONDS = 30  # one watch request; the thread re-opens it until stopped
 
 
@@ -90,7 +92,8 @@ class PodWatch:
                     listed = self.core.list_namespaced_pod(self.namespace, label_selector=self.selector)
                     for pod in listed.items:
                         self._observe("ADDED", pod)
-                    resource_version = listed.metadata.resource_version
+                    list_meta = objects.present(listed.metadata, "metadata")
+                    resource_version = objects.present(list_meta.resource_version, "metadata.resourceVersion")
                     self._started.set()
                 for event in w.stream(self.core.list_namespaced_pod, self.namespace, label_selector=self.selector,
                                       resource_version=resource_version, timeout_seconds=WATCH_SECONDS):
@@ -109,21 +112,21 @@ class PodWatch:
 
     def _observe(self, kind: str, pod: client.V1Pod) -> None:
         now = time.monotonic()
-        meta, spec, status = pod.metadata, pod.spec, pod.status
+        uid, spec, status = objects.uid(pod), objects.pod_spec(pod), objects.pod_status(pod)
         with self._lock:
-            hist = self.pods.get(meta.uid)  # by uid: a controller may recreate a deleted pod under its old name
+            hist = self.pods.get(uid)  # by uid: a controller may recreate a deleted pod under its old name
             if hist is None:
                 hist = PodHistory(
-                    name=meta.name,
-                    uid=meta.uid,
-                    labels=dict(meta.labels or {}),
-                    node_name=(meta.annotations or {}).get("workflows.argoproj.io/node-name", ""),
-                    workflow=(meta.labels or {}).get("workflows.argoproj.io/workflow", ""),
+                    name=objects.name(pod),
+                    uid=uid,
+                    labels=dict(objects.labels_of(pod)),
+                    node_name=objects.annotations_of(pod).get("workflows.argoproj.io/node-name", ""),
+                    workflow=objects.labels_of(pod).get("workflows.argoproj.io/workflow", ""),
                     requests=_requests(spec),
                     created=now,
                     gates_at_creation=tuple(g.name for g in spec.scheduling_gates or []),
                 )
-                self.pods[meta.uid] = hist
+                self.pods[uid] = hist
             if not spec.scheduling_gates and hist.ungated is None:
                 hist.ungated = now
             if spec.node_name and hist.scheduled is None:

@@ -44,7 +44,7 @@ def merge_report(matrices: Sequence[Matrix], *, labels: Sequence[str] | None = N
         environment=_join_maps([m.environment for m in matrices]),
     )
     build_source: dict[str, str] = {}
-    for matrix, name in zip(matrices, names):
+    for matrix, name in zip(matrices, names, strict=True):
         for build in matrix.builds.values():
             _merge_build(merged, build, name, build_source)
     baselines = [b for b in merged.builds.values() if b.baseline]
@@ -56,7 +56,7 @@ def merge_report(matrices: Sequence[Matrix], *, labels: Sequence[str] | None = N
         )
     report = MergeReport(matrix=merged)
     cell_source: dict[CellKey, str] = {}
-    for matrix, name in zip(matrices, names):
+    for matrix, name in zip(matrices, names, strict=True):
         for cell in matrix.sorted_cells():
             _merge_cell(report, copy.deepcopy(cell), name, cell_source)
     return report

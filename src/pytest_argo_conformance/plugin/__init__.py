@@ -60,7 +60,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return [
         f"argo-conformance: provider {conf.provider} ({origins['--argo-provider']}), "
         f"topologies {','.join(t.id for t in conf.topologies)} ({origins['--argo-topology']})",
-        "argo-conformance builds: " + "; ".join(b.describe() for b in conf.builds) + f" ({origins['--argo-controller']})",
+        "argo-conformance builds: " + "; ".join(b.describe() for b in conf.builds)
+        + f" ({origins['--argo-controller']})",
     ]
 
 

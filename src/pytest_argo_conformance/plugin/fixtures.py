@@ -47,7 +47,7 @@ def argo_cluster(request: pytest.FixtureRequest, argo_provider: Provider) -> Ite
     yield info
     try:
         argo_provider.down()
-    except Exception as exc:  # a teardown error must not mask test results
+    except Exception as exc:  # noqa: BLE001 - a teardown error must not mask test results
         request.node.warn(pytest.PytestWarning(f"cluster ({argo_provider.name}) teardown failed: {exc}"))
 
 
@@ -87,13 +87,13 @@ def argo_artifact_repository(
     api = api_client(argo_cluster)
     try:
         s3.deploy(api, s3.image_for(argo_provider))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any set-up failure is one failure line (and the client is closed)
         api.close()
         pytest.fail(f"the S3 artifact repository did not come up: {exc}", pytrace=False)
     yield s3.endpoint()
     try:
         s3.remove(api)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a teardown error must not mask test results
         request.node.warn(pytest.PytestWarning(f"removing the S3 artifact repository failed: {exc}"))
     finally:
         api.close()
@@ -129,7 +129,7 @@ def teardown(request: pytest.FixtureRequest, what: str, call: Callable[[], objec
     """Run a fixture's clean-up; a failure becomes a warning that names it (it must not mask test results)."""
     try:
         call()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a teardown error must not mask test results
         request.node.warn(pytest.PytestWarning(f"{what} failed: {exc}"))
 
 

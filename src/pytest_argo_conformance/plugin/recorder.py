@@ -31,7 +31,8 @@ class MatrixRecorder:
             if key.startswith(cells.PROP_VERSION_PREFIX):
                 matrix.versions[key.removeprefix(cells.PROP_VERSION_PREFIX)] = str(value)
             elif key.startswith(cells.PROP_DIGEST_PREFIX) and str(single[cells.PROP_BUILD]) in matrix.builds:
-                matrix.builds[str(single[cells.PROP_BUILD])].digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
+                build = matrix.builds[str(single[cells.PROP_BUILD])]
+                build.digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
         matrix.add(
             Cell(
                 build=str(single[cells.PROP_BUILD]),

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    pass
+    from pytest_argo_conformance.plugin.options import Settings
+    from pytest_argo_conformance.providers.base import ClusterInfo
 
-SETTINGS_KEY = pytest.StashKey["Settings"]()
-CLUSTER_KEY = pytest.StashKey["ClusterInfo"]()
+SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
+CLUSTER_KEY: pytest.StashKey[ClusterInfo] = pytest.StashKey()
 BEHAVIOUR_KEY = pytest.StashKey[dict[tuple[str, str, str], str]]()  # (build, topology, check) -> behaviour seen
 WANTS_GPU_LAYOUT_KEY = pytest.StashKey[bool]()  # the session collected GPU checks (kind: the GPU worker layout)

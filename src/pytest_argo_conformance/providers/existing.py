@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from kubernetes import client
 from kubernetes import config as kube_config
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError as TransportError
 
 from pytest_argo_conformance.config.timeouts import API_REQUEST
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, ProviderError
@@ -24,13 +26,15 @@ class ExistingProvider:
     def up(self) -> ClusterInfo:
         try:
             api = kube_config.new_client_from_config(str(self.kubeconfig), context=self.context)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a kubeconfig can fail to load in many ways (YAML, files, exec plugins)
             raise ProviderError(f"kubeconfig {self.kubeconfig}: {exc}") from None
         try:
             info = client.VersionApi(api).get_code(_request_timeout=API_REQUEST)
-        except Exception as exc:
+        except (ApiException, TransportError, OSError) as exc:  # an error status, or no connection at all
             host = api.configuration.host
-            raise ProviderError(f"API server {host} does not answer ({type(exc).__name__}): check --kubeconfig") from None
+            raise ProviderError(
+                f"API server {host} does not answer ({type(exc).__name__}): check --kubeconfig"
+            ) from None
         finally:
             api.close()
         _, current = kube_config.list_kube_config_contexts(str(self.kubeconfig))

@@ -19,8 +19,9 @@ CONFIGS = {"single": "single-node.yaml", "gpu": "gpu-worker.yaml"}
 
 class KindProvider:
     name = "kind"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.PULLS_IMAGES,
-                              Capability.FAKE_GPUS})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.PULLS_IMAGES, Capability.FAKE_GPUS}
+    )
 
     def __init__(
         self,
@@ -33,7 +34,9 @@ class KindProvider:
         kind = shutil.which("kind")
         kubectl = shutil.which("kubectl")
         if kind is None:
-            raise ProviderError("kind is not on PATH: install kind (https://kind.sigs.k8s.io) or use --argo-provider local")
+            raise ProviderError(
+                "kind is not on PATH: install kind (https://kind.sigs.k8s.io) or use --argo-provider local"
+            )
         if layout not in CONFIGS:
             raise ProviderError(f"kind layout {layout!r}: choose one of {', '.join(CONFIGS)}")
         self.keep = keep
@@ -73,7 +76,9 @@ class KindProvider:
         try:
             self.cluster.create(self.config_file)
         except subprocess.CalledProcessError as exc:
-            raise ProviderError(f"`kind create cluster --name={self.cluster.name}` failed (exit {exc.returncode})") from None
+            raise ProviderError(
+                f"`kind create cluster --name={self.cluster.name}` failed (exit {exc.returncode})"
+            ) from None
         return ClusterInfo(
             provider=self.name,
             name=self.cluster.name,

@@ -30,6 +30,7 @@ from pytest_argo_conformance.components.argo.installation import ArgoServer
 from pytest_argo_conformance.components.argo.topologies import Topology
 from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
+from pytest_argo_conformance.kube import objects
 from pytest_argo_conformance.providers.base import ClusterInfo
 
 SYSTEM_NAMESPACE = "argo"
@@ -190,14 +191,15 @@ def _claim_namespace(core: client.CoreV1Api, name: str, inst: BuiltinInstallatio
         if exc.status != 404:
             raise
     else:
-        labels = existing.metadata.labels or {}
+        labels = objects.labels_of(existing)
         if labels.get(kube.OWNED_LABEL) != "true":
             raise InstallError(
                 f"namespace {name} already exists and was not created by argo-conformance; "
                 "remove it or use another cluster"
             )
         kube.delete_namespace(core, name, NAMESPACE_GONE)  # a leftover of an interrupted run
-    core.create_namespace({"metadata": {"name": name, "labels": {kube.OWNED_LABEL: "true"}}})
+    metadata = client.V1ObjectMeta(name=name, labels={kube.OWNED_LABEL: "true"})
+    core.create_namespace(client.V1Namespace(metadata=metadata))
     inst.created_namespaces.append(name)
 
 
@@ -284,7 +286,9 @@ def wait_available(api: client.ApiClient, namespace: str, name: str, timeout: fl
     def describe(found: list[client.V1Deployment]) -> str:
         if not found:
             return "no such deployment"
-        return pod_states(core, namespace, ",".join(f"{k}={v}" for k, v in found[0].spec.selector.match_labels.items()))
+        selector = objects.present(found[0].spec, "spec").selector
+        match_labels = objects.present(selector.match_labels, "spec.selector.matchLabels")
+        return pod_states(core, namespace, ",".join(f"{k}={v}" for k, v in match_labels.items()))
 
     kube.deployment_available(client.AppsV1Api(api), namespace, name, timeout, describe)
 
@@ -295,12 +299,13 @@ def pod_states(core: client.CoreV1Api, namespace: str, selector: str) -> str:
         return "no pods"
     states = []
     for pod in pods:
-        detail = pod.status.phase
-        for cs in pod.status.container_statuses or []:
+        status = objects.pod_status(pod)
+        detail = objects.present(status.phase, "status.phase")
+        for cs in status.container_statuses or []:
             waiting = cs.state.waiting if cs.state else None
             if waiting:
                 detail += f" {cs.name}: {waiting.reason} {waiting.message or ''}".rstrip()
-        states.append(f"{pod.metadata.name} {detail}")
+        states.append(f"{objects.name(pod)} {detail}")
     return "; ".join(states)
 
 
@@ -308,10 +313,10 @@ def pod_logs(core: client.CoreV1Api, namespace: str, selector: str, tail: int) -
     out = []
     for pod in core.list_namespaced_pod(namespace, label_selector=selector).items:
         try:
-            text = core.read_namespaced_pod_log(pod.metadata.name, namespace, tail_lines=tail)
+            text = core.read_namespaced_pod_log(objects.name(pod), namespace, tail_lines=tail)
         except ApiException as exc:
             text = f"(no log: {exc.reason})"
-        out.append(f"[{pod.metadata.name}]\n{text}")
+        out.append(f"[{objects.name(pod)}]\n{text}")
     return "\n".join(out) or f"(no pods matching {selector} in {namespace})"
 
 

@@ -72,5 +72,5 @@ class Installation(Protocol):
         ...
 
 
-INSTALLATION_MEMBERS = ("cluster", "topology", "build", "namespace", "workflow_service_account", "api", "server", "core",
-                        "controller_log", "uninstall")
+INSTALLATION_MEMBERS = ("cluster", "topology", "build", "namespace", "workflow_service_account", "api", "server",
+                        "core", "controller_log", "uninstall")

@@ -14,6 +14,7 @@ from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo.install import wait_available
 from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.config.timeouts import PORT_FORWARD, TOKEN_ISSUED, TOKEN_SECONDS
+from pytest_argo_conformance.kube import objects
 from pytest_argo_conformance.providers.base import Capability
 
 CLIENT_SA = "argo-conformance-client"
@@ -31,7 +32,7 @@ def base_url(inst: Installation) -> Iterator[str]:
     wait_available(inst.api, server.namespace, server.service)
     if inst.cluster.can(Capability.ROUTES_SERVICES):
         svc = client.CoreV1Api(inst.api).read_namespaced_service(server.service, server.namespace)
-        yield f"https://{svc.spec.cluster_ip}:{server.port}"
+        yield f"https://{objects.present(svc.spec, 'spec').cluster_ip}:{server.port}"
         return
     kubectl = shutil.which("kubectl")
     if kubectl is None:
@@ -84,10 +85,10 @@ def client_token(inst: Installation) -> str:
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": CLIENT_SA},
          "subjects": [{"kind": "ServiceAccount", "name": CLIENT_SA, "namespace": ns}]},
     ])
-    request = {"spec": {"expirationSeconds": TOKEN_SECONDS}}
+    request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(expiration_seconds=TOKEN_SECONDS))
 
     def issued() -> tuple[bool, str]:  # the service account may take a moment to exist for the token API
         token = client.CoreV1Api(inst.api).create_namespaced_service_account_token(CLIENT_SA, ns, request)
-        return True, str(token.status.token)
+        return True, str(objects.present(token.status, "status").token)
 
     return kube.wait_for(f"a token of service account {ns}/{CLIENT_SA}", issued, TOKEN_ISSUED, interval=0.5)

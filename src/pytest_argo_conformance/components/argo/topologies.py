@@ -34,7 +34,8 @@ TOPOLOGIES: tuple[Topology, ...] = (
     ),
     Topology(
         "namespaced-copy",
-        "global controllers scaled to zero; the build's controller copied into the workflow namespace with its own RBAC",
+        "global controllers scaled to zero; the build's controller copied into the workflow namespace "
+        "with its own RBAC",
         namespaced=True,
         replaces_global=True,
     ),

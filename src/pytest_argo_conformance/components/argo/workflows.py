@@ -11,6 +11,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance import kube
+from pytest_argo_conformance.kube import objects
 
 GROUP, VERSION = "argoproj.io", "v1alpha1"
 TERMINAL = ("Succeeded", "Failed", "Error")
@@ -32,13 +33,11 @@ def custom(api: client.ApiClient) -> client.CustomObjectsApi:
 def create(api: client.ApiClient, namespace: str, manifest: Workflow, plural: str = "workflows") -> Workflow:
     body = dict(manifest)
     body.setdefault("metadata", {})
-    created: Workflow = custom(api).create_namespaced_custom_object(GROUP, VERSION, namespace, plural, body)
-    return created
+    return objects.custom_object(custom(api).create_namespaced_custom_object(GROUP, VERSION, namespace, plural, body))
 
 
 def get(api: client.ApiClient, namespace: str, name: str, plural: str = "workflows") -> Workflow:
-    found: Workflow = custom(api).get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)
-    return found
+    return objects.custom_object(custom(api).get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name))
 
 
 def phase(wf: Workflow) -> str:

@@ -12,6 +12,7 @@ from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.kueue import manifests
 from pytest_argo_conformance.components.kueue.queues import GROUP, MANAGED_FINALIZER, VERSION
 from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
+from pytest_argo_conformance.kube import objects
 
 
 class KueueInstallError(RuntimeError):
@@ -66,11 +67,11 @@ def release_pods(core: client.CoreV1Api, namespace: str | None = None) -> int:
             else core.list_pod_for_all_namespaces(label_selector=selector)).items
     released = 0
     for pod in pods:
-        finalizers = pod.metadata.finalizers or []
+        finalizers = objects.meta(pod).finalizers or []
         if MANAGED_FINALIZER in finalizers:
             keep = [f for f in finalizers if f != MANAGED_FINALIZER]
             try:
-                core.patch_namespaced_pod(pod.metadata.name, pod.metadata.namespace, {"metadata": {"finalizers": keep}})
+                core.patch_namespaced_pod(objects.name(pod), objects.namespace(pod), {"metadata": {"finalizers": keep}})
                 released += 1
             except ApiException as exc:
                 if exc.status != 404:
@@ -80,22 +81,22 @@ def release_pods(core: client.CoreV1Api, namespace: str | None = None) -> int:
 
 def install(api: client.ApiClient, release: str, image: str, source: Path) -> KueueInstallation:
     """Apply Kueue's fitted manifests and wait for the controller and its webhooks; undo everything on failure."""
-    objects = manifests.fitted(manifests.render(source), image, {kube.OWNED_LABEL: "true"})
+    fitted = manifests.fitted(manifests.render(source), image, {kube.OWNED_LABEL: "true"})
     inst = KueueInstallation(release, image, source, api)
     inst.cluster_objects = [
-        (o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in objects if "namespace" not in o["metadata"]
+        (o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in fitted if "namespace" not in o["metadata"]
         and o["kind"] != "Namespace"
     ]
     core = client.CoreV1Api(api)
     try:
         if not kube.namespace_gone(core, manifests.NAMESPACE)[0]:
-            labels = core.read_namespace(manifests.NAMESPACE).metadata.labels or {}
+            labels = objects.labels_of(core.read_namespace(manifests.NAMESPACE))
             if labels.get(kube.OWNED_LABEL) != "true":
                 raise KueueInstallError(f"namespace {manifests.NAMESPACE} exists and was not created by "
                                         "argo-conformance: this cluster already runs Kueue; remove it or use "
                                         "another cluster")
             kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)  # a leftover of an interrupted run
-        kube.apply(kube.dynamic_client(api), objects)
+        kube.apply(kube.dynamic_client(api), fitted)
         _wait_ready(inst)
     except BaseException:
         inst.uninstall()

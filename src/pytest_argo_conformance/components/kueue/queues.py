@@ -11,6 +11,7 @@ from kubernetes import client
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.gpus import GPU
 from pytest_argo_conformance.config.timeouts import KUEUE_ADMISSION
+from pytest_argo_conformance.kube import objects
 
 GROUP = "kueue.x-k8s.io"
 VERSION = "v1beta1"  # the storage version of v0.15; served by every release the suite supports
@@ -106,8 +107,9 @@ class Queues:
     # --- what Kueue made of the pods -------------------------------------------------------------------------
 
     def workloads(self) -> list[Obj]:
-        items = client.CustomObjectsApi(self.api).list_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, "workloads")["items"]
+        listed = client.CustomObjectsApi(self.api).list_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, "workloads")
+        items = objects.custom_object(listed)["items"]
         return list(items)
 
     def workload_of(self, pod_uid: str) -> Obj | None:

@@ -16,8 +16,10 @@ from pytest_argo_conformance.toolchain.oci import ImageError
 
 class LocalProvider:
     name = "local"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.BUILDS_FROM_SOURCE,
-                              Capability.FAKE_GPUS, Capability.ROUTES_SERVICES, Capability.HERMETIC})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.BUILDS_FROM_SOURCE,
+        Capability.FAKE_GPUS, Capability.ROUTES_SERVICES, Capability.HERMETIC,
+    })
 
     def __init__(self, cluster_name: str, keep: bool) -> None:
         try:
