@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_argo_conformance.command.matrix import add_arguments, main
+from pytest_argo_conformance.command.matrix_commands import add_arguments, main
 from pytest_argo_conformance.matrix import BuildInfo, Cell, Matrix, Outcome, read_json, write_json
 
 ACME_V1 = "quay.io/acme/workflow-controller:v1"
@@ -128,7 +128,7 @@ def test_render_to_an_unwritable_path_exits_2(tmp_path: Path, capsys: pytest.Cap
 
 def test_module_entry_point_diff_exit_codes(tmp_path: Path) -> None:
     before, after = job(tmp_path, "main", "single", Outcome.PASSED), job(tmp_path, "pr", "single", Outcome.ERROR)
-    command = [sys.executable, "-m", "pytest_argo_conformance.command.matrix", "diff", "--baseline"]
+    command = [sys.executable, "-m", "pytest_argo_conformance.command.matrix_commands", "diff", "--baseline"]
 
     def run(current: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*command, str(before), str(current)], capture_output=True, text=True, timeout=60)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from pytest_argo_conformance.command import cluster as cli
+from pytest_argo_conformance.command import cluster_commands as cli
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.providers.local import addons, build, hostdeps, render
 from pytest_argo_conformance.providers.local.layout import Layout

@@ -50,13 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "its conftest.py may add topologies, installs and providers through the plugin's hooks")
     run.set_defaults(func=_run)
 
-    from pytest_argo_conformance.command import matrix as matrix_cli
+    from pytest_argo_conformance.command import matrix_commands as matrix_cli
 
     matrix = sub.add_parser("matrix", help="merge, diff or render conformance matrices")
     matrix_cli.add_arguments(matrix.add_subparsers(dest="matrix_command", required=True))
 
     cluster = sub.add_parser("cluster", help="the local cluster: deps, build, up, down, status")
-    from pytest_argo_conformance.command import cluster as cluster_cli
+    from pytest_argo_conformance.command import cluster_commands as cluster_cli
 
     cluster_cli.add_arguments(cluster.add_subparsers(dest="cluster_command", required=True))
     return parser

@@ -1,5 +1,5 @@
 """`matrix merge | diff | render`: argparse subcommands the top-level CLI mounts, also runnable alone
-(`python -m pytest_argo_conformance.command.matrix ...`).
+(`python -m pytest_argo_conformance.command.matrix_commands ...`).
 
 Exit codes: 0 done; 1 `diff` found a regression; 2 unusable input or output (one line on stderr).
 """
@@ -117,7 +117,8 @@ def run_render(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pytest_argo_conformance.command.matrix", description="Merge, compare and render matrices."
+        prog="python -m pytest_argo_conformance.command.matrix_commands",
+        description="Merge, compare and render matrices.",
     )
     add_arguments(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     args = parser.parse_args(argv)
