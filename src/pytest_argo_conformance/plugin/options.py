@@ -163,11 +163,12 @@ def load(config: pytest.Config) -> Settings:
     builds = _builds(values["argo_controller"] or [], values["argo_baseline"], provider)
     topologies = _topologies(values["argo_topology"] or [], _topology_registry(config))
     kubeconfig = config.getoption("kubeconfig", None)
-    if provider == "existing":
+    if _attaches(provider):  # a provider that makes no cluster attaches to one through a kubeconfig
         kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
         if not Path(kubeconfig).is_file():
             raise pytest.UsageError(
-                f"--argo-provider existing: kubeconfig {kubeconfig} not found; pass --kubeconfig PATH or set KUBECONFIG"
+                f"--argo-provider {provider}: kubeconfig {kubeconfig} not found; pass --kubeconfig PATH or set "
+                "KUBECONFIG"
             )
     return Settings(
         builds=builds,
@@ -184,6 +185,14 @@ def load(config: pytest.Config) -> Settings:
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
         origins=tuple(origins),
     )
+
+
+def _attaches(provider: str) -> bool:
+    from pytest_argo_conformance.providers.base import Capability
+    from pytest_argo_conformance.providers.registry import capabilities_of
+
+    caps = capabilities_of(provider)
+    return caps is not None and Capability.CREATES_CLUSTER not in caps
 
 
 def _cluster_name(config: pytest.Config) -> str:
