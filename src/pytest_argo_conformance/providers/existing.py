@@ -9,6 +9,7 @@ from typing import ClassVar
 from kubernetes import client
 from kubernetes import config as kube_config
 from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
 from urllib3.exceptions import HTTPError as TransportError
 
 from pytest_argo_conformance.config.timeouts import API_REQUEST
@@ -30,7 +31,7 @@ class ExistingProvider:
             raise ProviderError(f"kubeconfig {self.kubeconfig}: {exc}") from None
         try:
             info = client.VersionApi(api).get_code(_request_timeout=API_REQUEST)
-        except (ApiException, TransportError, OSError) as exc:  # an error status, or no connection at all
+        except (ApiException, TransportError, OSError, ConfigException) as exc:  # error status, no connection, auth
             host = api.configuration.host
             raise ProviderError(
                 f"API server {host} does not answer ({type(exc).__name__}): check --kubeconfig"
