@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
 
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.kueue import manifests
@@ -46,18 +48,43 @@ class KueueInstallation:
         if self.api is None:
             return
         core = client.CoreV1Api(self.api)
-        release_pods(core)
+        for ns in core.list_namespace(label_selector=f"{kube.OWNED_LABEL}=true").items:
+            release_pods(core, objects.name(ns))  # only in the suite's own namespaces
         dyn = kube.dynamic_client(self.api)
         for api_version, kind, name in self.cluster_objects:
             if kind == "CustomResourceDefinition":
                 continue  # after the namespace: CRs of Kueue's kinds must be gone first
-            kube.delete_quietly(dyn.resources.get(api_version=api_version, kind=kind).delete, name=name)
-        kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)
+            _delete_if_owned(dyn, api_version, kind, name)
+        if _namespace_owned(core, manifests.NAMESPACE):
+            kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)
         for api_version, kind, name in self.cluster_objects:
             if kind == "CustomResourceDefinition":
-                kube.delete_quietly(dyn.resources.get(api_version=api_version, kind=kind).delete, name=name)
+                _delete_if_owned(dyn, api_version, kind, name)
         self.api.close()
         self.api = None
+
+
+def _namespace_owned(core: client.CoreV1Api, name: str) -> bool:
+    try:
+        return objects.labels_of(core.read_namespace(name)).get(kube.OWNED_LABEL) == "true"
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+
+
+def _delete_if_owned(dyn: DynamicClient, api_version: str, kind: str, name: str) -> None:
+    """Delete a cluster-scoped object only if it carries the suite's owner label (never one of the user's)."""
+    resource = dyn.resources.get(api_version=api_version, kind=kind)
+    try:
+        existing = resource.get(name=name)
+    except ApiException as exc:
+        if exc.status == 404:
+            return
+        raise
+    labels = (existing.metadata.labels or {}) if existing.metadata else {}
+    if labels.get(kube.OWNED_LABEL) == "true":
+        kube.delete_quietly(resource.delete, name=name)
 
 
 def release_pods(core: client.CoreV1Api, namespace: str | None = None) -> int:
@@ -71,7 +98,9 @@ def release_pods(core: client.CoreV1Api, namespace: str | None = None) -> int:
         if MANAGED_FINALIZER in finalizers:
             keep = [f for f in finalizers if f != MANAGED_FINALIZER]
             try:
-                core.patch_namespaced_pod(objects.name(pod), objects.namespace(pod), {"metadata": {"finalizers": keep}})
+                # None, not []: the client's strategic merge patch leaves a list alone when given an empty one
+                core.patch_namespaced_pod(objects.name(pod), objects.namespace(pod),
+                                          {"metadata": {"finalizers": keep or None}})
                 released += 1
             except ApiException as exc:
                 if exc.status != 404:
@@ -88,20 +117,40 @@ def install(api: client.ApiClient, release: str, image: str, source: Path) -> Ku
         and o["kind"] != "Namespace"
     ]
     core = client.CoreV1Api(api)
+    # Before anything is made or removed: Kueue objects the suite did not create stop the install, untouched.
+    unowned = _unowned(api, fitted)
+    if unowned:
+        raise KueueInstallError(
+            f"this cluster already has Kueue objects argo-conformance did not create ({', '.join(unowned[:4])}"
+            f"{', ...' if len(unowned) > 4 else ''}); they are left as they are: remove Kueue or use another cluster")
     try:
         if not kube.namespace_gone(core, manifests.NAMESPACE)[0]:
-            labels = objects.labels_of(core.read_namespace(manifests.NAMESPACE))
-            if labels.get(kube.OWNED_LABEL) != "true":
-                raise KueueInstallError(f"namespace {manifests.NAMESPACE} exists and was not created by "
-                                        "argo-conformance: this cluster already runs Kueue; remove it or use "
-                                        "another cluster")
-            kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)  # a leftover of an interrupted run
+            kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)  # ours: a leftover of an interrupted run
         kube.apply(kube.dynamic_client(api), fitted)
         _wait_ready(inst)
     except BaseException:
         inst.uninstall()
         raise
     return inst
+
+
+def _unowned(api: client.ApiClient, fitted: list[dict[str, Any]]) -> list[str]:
+    """`Kind/name` of each object the install would write that exists without the suite's owner label."""
+    dyn = kube.dynamic_client(api)
+    found = []
+    for obj in fitted:
+        meta = obj["metadata"]
+        resource = dyn.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+        try:
+            existing = resource.get(name=meta["name"], namespace=meta.get("namespace") if resource.namespaced else None)
+        except ApiException as exc:
+            if exc.status == 404:
+                continue
+            raise
+        labels = (existing.metadata.labels or {}) if existing.metadata else {}
+        if labels.get(kube.OWNED_LABEL) != "true":
+            found.append(f"{obj['kind']}/{meta['name']}")
+    return found
 
 
 def _wait_ready(inst: KueueInstallation) -> None:

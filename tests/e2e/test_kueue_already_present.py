@@ -1,0 +1,93 @@
+"""Issue 13's critical case, on the local cluster: Kueue objects the suite did not create (an unowned `kueue-system`
+and one of Kueue's CRDs) stop the Kueue install with one line, before anything is written or removed; the
+uninstall path never deletes them and never strips Kueue's finalizer from a pod in a namespace of the user's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from pins import KUEUE
+from pytest_argo_conformance import kube
+from pytest_argo_conformance.components.kueue import build, manifests
+from pytest_argo_conformance.components.kueue.install import (
+    KueueInstallation,
+    KueueInstallError,
+    install,
+    release_pods,
+)
+from pytest_argo_conformance.components.kueue.queues import MANAGED_FINALIZER
+from pytest_argo_conformance.config.timeouts import NAMESPACE_GONE
+from pytest_argo_conformance.kube import objects
+
+pytestmark = pytest.mark.cluster
+
+USER_NS = "users-own-kueue-workloads"
+CRD = "resourceflavors.kueue.x-k8s.io"
+
+
+@pytest.fixture
+def users_kueue(local_cluster: Any) -> Iterator[tuple[client.ApiClient, list[dict[str, Any]]]]:
+    """What a user's cluster with Kueue has (made by this test, without the suite's owner label)."""
+    api = kube.api_client(local_cluster)
+    core = client.CoreV1Api(api)
+    source = build.source_dir(KUEUE)
+    fitted = manifests.fitted(manifests.render(source), "unused", {})
+    crd = next(o for o in fitted if o["kind"] == "CustomResourceDefinition" and o["metadata"]["name"] == CRD)
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=manifests.NAMESPACE)))
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=USER_NS)))
+    kube.apply(kube.dynamic_client(api), [crd])
+    core.create_namespaced_pod(USER_NS, client.V1Pod(
+        metadata=client.V1ObjectMeta(name="held", labels={"kueue.x-k8s.io/managed": "true"},
+                                     finalizers=[MANAGED_FINALIZER]),
+        spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="busybox")],
+                              scheduling_gates=[client.V1PodSchedulingGate(name="example.com/hold")]),
+    ))
+    yield api, fitted
+    assert release_pods(core, USER_NS) == 1  # the test's own pod: its Kueue finalizer goes, so its namespace can go
+    kube.delete_namespace(core, USER_NS, NAMESPACE_GONE)
+    kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)
+    kube.delete_quietly(client.ApiextensionsV1Api(api).delete_custom_resource_definition, CRD)
+    api.close()
+
+
+def versions(api: client.ApiClient) -> dict[str, str | None]:
+    core = client.CoreV1Api(api)
+    return {
+        "namespace": objects.meta(core.read_namespace(manifests.NAMESPACE)).resource_version,
+        "crd": objects.meta(client.ApiextensionsV1Api(api).read_custom_resource_definition(CRD)).resource_version,
+        "pod": objects.meta(core.read_namespaced_pod("held", USER_NS)).resource_version,
+    }
+
+
+def test_present_kueue_stops_the_install_untouched(users_kueue: tuple[client.ApiClient, list[dict[str, Any]]]) -> None:
+    api, _ = users_kueue
+    before = versions(api)
+    with pytest.raises(KueueInstallError) as exc:
+        install(api, KUEUE, "unused", build.source_dir(KUEUE))
+    message = str(exc.value)
+    assert "\n" not in message
+    assert "Namespace/kueue-system" in message and f"CustomResourceDefinition/{CRD}" in message, message
+    assert "left as they are" in message
+    assert versions(api) == before
+    pod = client.CoreV1Api(api).read_namespaced_pod("held", USER_NS)
+    assert MANAGED_FINALIZER in (objects.meta(pod).finalizers or [])
+
+
+def test_uninstall_deletes_nothing_of_the_users(
+    local_cluster: Any, users_kueue: tuple[client.ApiClient, list[dict[str, Any]]]
+) -> None:
+    api, fitted = users_kueue
+    before = versions(api)
+    # the installation gets a client of its own: uninstall closes it
+    inst = KueueInstallation(KUEUE, "unused", build.source_dir(KUEUE), kube.api_client(local_cluster))
+    inst.cluster_objects = [(o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in fitted
+                            if "namespace" not in o["metadata"] and o["kind"] != "Namespace"]
+    inst.uninstall()
+    assert versions(api) == before
+    pod = client.CoreV1Api(api).read_namespaced_pod("held", USER_NS)
+    assert MANAGED_FINALIZER in (objects.meta(pod).finalizers or [])
+
