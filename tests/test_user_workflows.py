@@ -146,3 +146,34 @@ def test_without_the_option_the_check_is_skipped_with_a_reason(pytester: pytest.
     result = pytester.runpytest("--argo-topology=upstream-global", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*no workflows of your own given (--argo-workflows PATH_OR_GLOB)*"])
+
+
+def test_documents_that_are_not_workflows_are_listed_in_the_header(
+    pytester: pytest.Pytester, workflows_dir: str
+) -> None:
+    result = pytester.runpytest("--collect-only", f"--argo-workflows={workflows_dir}",
+                                "--argo-topology=upstream-global", "-p", "argo_conformance")
+    result.stdout.fnmatch_lines(
+        ["argo-conformance: --argo-workflows left out opted-out.yml document 2: a WorkflowTemplate, not a Workflow"])
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("broken.yaml", "kind: Workflow\nmetadata: {generateName: x-\nspec: {}\n",
+         "ERROR: --argo-workflows */broken.yaml:3: not valid YAML (*); fix the file"),
+        ("null-meta.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: null\n",
+         "ERROR: --argo-workflows */null-meta.yaml document 1: a Workflow needs metadata with a name or generateName"),
+        ("wf.json", '{"kind": "Workflow", "metadata": {}}',
+         "ERROR: --argo-workflows */wf.json document 1: a Workflow needs metadata with a name or generateName"),
+    ],
+    ids=["malformed-yaml", "null-metadata", "json-file"],
+)
+def test_bad_manifests_are_one_line(pytester: pytest.Pytester, name: str, text: str, line: str) -> None:
+    pytester.makeconftest(STANDIN_CONFTEST)
+    folder = pytester.mkdir("mine")
+    (folder / name).write_text(text)
+    result = pytester.runpytest("--collect-only", f"--argo-workflows={folder}", "-p", "argo_conformance")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([line])
+    assert "Traceback" not in result.stderr.str()

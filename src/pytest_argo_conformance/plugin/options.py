@@ -306,8 +306,8 @@ def _user_workflows(specs: list[str]) -> tuple[Path, ...]:
         if not matches:
             raise pytest.UsageError(f"--argo-workflows {spec!r}: no such file, directory or glob match")
         for match in map(Path, matches):
-            files = sorted(match.rglob("*.y*ml")) if match.is_dir() else [match]
-            found += [f for f in files if f.suffix in (".yaml", ".yml") and f not in found]
+            files = sorted(p for p in match.rglob("*") if p.is_file()) if match.is_dir() else [match]
+            found += [f for f in files if f.suffix in (".yaml", ".yml", ".json") and f not in found]
     return tuple(found)
 
 
