@@ -30,6 +30,10 @@ MODULE = "github.com/johannesboyne/gofakes3"
 LOCAL_IMAGE = "localhost/argo-conformance/gofakes3"
 
 
+class S3Error(RuntimeError):
+    """The S3 server cannot be set up; one line that says what to fix."""
+
+
 def endpoint() -> str:
     return f"{SERVICE}.{NAMESPACE}.svc.cluster.local:{PORT}"
 
@@ -68,7 +72,11 @@ def deploy(api: client.ApiClient, image: str) -> None:
     from pytest_argo_conformance.components.argo.install import wait_available
 
     core = client.CoreV1Api(api)
-    if not kube.namespace_gone(core, NAMESPACE)[0]:  # a leftover (or one still terminating): start afresh
+    owner = kube.namespace_owner(core, NAMESPACE)
+    if owner == "theirs":
+        raise S3Error(f"namespace {NAMESPACE} exists and was not created by argo-conformance; it is left as it is: "
+                      "remove it or use another cluster")
+    if owner == "ours":  # a leftover of an interrupted run (or one still terminating): start afresh
         kube.delete_namespace(core, NAMESPACE, NAMESPACE_GONE)
     owned = {kube.OWNED_LABEL: "true"}
     labels = {"app": "argo-conformance-s3"}
@@ -111,7 +119,10 @@ def deploy(api: client.ApiClient, image: str) -> None:
 
 
 def remove(api: client.ApiClient) -> None:
-    kube.delete_namespace(client.CoreV1Api(api), NAMESPACE, NAMESPACE_GONE)
+    """Delete the S3 namespace if it is the suite's (never one of the same name that is not)."""
+    core = client.CoreV1Api(api)
+    if kube.namespace_owner(core, NAMESPACE) == "ours":
+        kube.delete_namespace(core, NAMESPACE, NAMESPACE_GONE)
 
 
 def credentials_secret(namespace: str) -> dict[str, object]:

@@ -7,6 +7,7 @@ from pytest_argo_conformance.kube.client import (
     apply,
     delete_quietly,
     dynamic_client,
+    namespace_owner,
 )
 from pytest_argo_conformance.kube.kustomize import KustomizeError, kustomize
 from pytest_argo_conformance.kube.waits import (
@@ -29,6 +30,7 @@ __all__ = [
     "apply",
     "delete_namespace",
     "delete_quietly",
+    "namespace_owner",
     "deployment_available",
     "dynamic_client",
     "kustomize",

@@ -58,3 +58,15 @@ def delete_quietly(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     except ApiException as exc:
         if exc.status != 404:
             raise
+
+
+def namespace_owner(core: client.CoreV1Api, name: str) -> str:
+    """Who has namespace `name`: "absent", "ours" (it carries OWNED_LABEL) or "theirs" (never touch it)."""
+    try:
+        ns = core.read_namespace(name, _request_timeout=API_REQUEST)
+    except ApiException as exc:
+        if exc.status == 404:
+            return "absent"
+        raise
+    labels = (ns.metadata.labels or {}) if ns.metadata else {}
+    return "ours" if labels.get(OWNED_LABEL) == "true" else "theirs"

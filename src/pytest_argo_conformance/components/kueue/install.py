@@ -55,22 +55,13 @@ class KueueInstallation:
             if kind == "CustomResourceDefinition":
                 continue  # after the namespace: CRs of Kueue's kinds must be gone first
             _delete_if_owned(dyn, api_version, kind, name)
-        if _namespace_owned(core, manifests.NAMESPACE):
+        if kube.namespace_owner(core, manifests.NAMESPACE) == "ours":
             kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)
         for api_version, kind, name in self.cluster_objects:
             if kind == "CustomResourceDefinition":
                 _delete_if_owned(dyn, api_version, kind, name)
         self.api.close()
         self.api = None
-
-
-def _namespace_owned(core: client.CoreV1Api, name: str) -> bool:
-    try:
-        return objects.labels_of(core.read_namespace(name)).get(kube.OWNED_LABEL) == "true"
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
 
 
 def _delete_if_owned(dyn: DynamicClient, api_version: str, kind: str, name: str) -> None:

@@ -1,6 +1,7 @@
-"""Issue 13's critical case, on the local cluster: Kueue objects the suite did not create (an unowned `kueue-system`
-and one of Kueue's CRDs) stop the Kueue install with one line, before anything is written or removed; the
-uninstall path never deletes them and never strips Kueue's finalizer from a pod in a namespace of the user's."""
+"""Objects the suite did not create, on the local cluster (issue 13): Kueue objects (an unowned `kueue-system` and
+one of Kueue's CRDs) stop the Kueue install with one line, before anything is written or removed, and the uninstall
+path never deletes them nor strips Kueue's finalizer from a pod in a namespace of the user's; a namespace of the S3
+server's name that is not the suite's stops the S3 set-up and is never deleted."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from kubernetes import client
 
 from pins import KUEUE
 from pytest_argo_conformance import kube
+from pytest_argo_conformance.components import s3
 from pytest_argo_conformance.components.kueue import build, manifests
 from pytest_argo_conformance.components.kueue.install import (
     KueueInstallation,
@@ -91,3 +93,20 @@ def test_uninstall_deletes_nothing_of_the_users(
     pod = client.CoreV1Api(api).read_namespaced_pod("held", USER_NS)
     assert MANAGED_FINALIZER in (objects.meta(pod).finalizers or [])
 
+
+
+def test_an_unowned_s3_namespace_is_refused_and_kept(local_cluster: Any) -> None:
+    api = kube.api_client(local_cluster)
+    core = client.CoreV1Api(api)
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=s3.NAMESPACE)))
+    try:
+        before = objects.meta(core.read_namespace(s3.NAMESPACE)).resource_version
+        with pytest.raises(s3.S3Error) as exc:
+            s3.deploy(api, "unused")
+        assert str(exc.value) == (f"namespace {s3.NAMESPACE} exists and was not created by argo-conformance; it is "
+                                  "left as it is: remove it or use another cluster")
+        s3.remove(api)
+        assert objects.meta(core.read_namespace(s3.NAMESPACE)).resource_version == before
+    finally:
+        kube.delete_namespace(core, s3.NAMESPACE, NAMESPACE_GONE)
+        api.close()
