@@ -61,8 +61,13 @@ def versions(api: client.ApiClient) -> dict[str, str | None]:
     return {
         "namespace": objects.meta(core.read_namespace(manifests.NAMESPACE)).resource_version,
         "crd": objects.meta(client.ApiextensionsV1Api(api).read_custom_resource_definition(CRD)).resource_version,
-        "pod": objects.meta(core.read_namespaced_pod("held", USER_NS)).resource_version,
+        # the pod: its metadata (the scheduler may still update its status, so not its resourceVersion)
+        "pod": repr(_pod_metadata(objects.meta(core.read_namespaced_pod("held", USER_NS)))),
     }
+
+
+def _pod_metadata(meta: client.V1ObjectMeta) -> tuple[object, ...]:
+    return meta.labels, meta.annotations, meta.finalizers, meta.deletion_timestamp, meta.owner_references
 
 
 def test_present_kueue_stops_the_install_untouched(users_kueue: tuple[client.ApiClient, list[dict[str, Any]]]) -> None:
