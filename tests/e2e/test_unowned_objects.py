@@ -42,6 +42,9 @@ def users_kueue(local_cluster: Any) -> Iterator[tuple[client.ApiClient, list[dic
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=manifests.NAMESPACE)))
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=USER_NS)))
     kube.apply(kube.dynamic_client(api), [crd])
+    # the API server updates a new CRD's status (Established) after creating it: compare only once it has
+    kube.watch_until(f"CRD {CRD} to be established", client.ApiextensionsV1Api(api).list_custom_resource_definition,
+                     field_selector=f"metadata.name={CRD}", until=established, timeout=60)
     core.create_namespaced_pod(USER_NS, client.V1Pod(
         metadata=client.V1ObjectMeta(name="held", labels={"kueue.x-k8s.io/managed": "true"},
                                      finalizers=[MANAGED_FINALIZER]),
@@ -54,6 +57,11 @@ def users_kueue(local_cluster: Any) -> Iterator[tuple[client.ApiClient, list[dic
     kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)
     kube.delete_quietly(client.ApiextensionsV1Api(api).delete_custom_resource_definition, CRD)
     api.close()
+
+
+def established(found: list[Any]) -> bool:
+    return any(c.type == "Established" and c.status == "True"
+               for crd in found for c in ((crd.status.conditions or []) if crd.status else []))
 
 
 def versions(api: client.ApiClient) -> dict[str, str | None]:

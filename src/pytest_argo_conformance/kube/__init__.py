@@ -5,9 +5,11 @@ from pytest_argo_conformance.kube.client import (
     OWNED_LABEL,
     api_client,
     apply,
+    delete_if_owned,
     delete_quietly,
     dynamic_client,
     namespace_owner,
+    object_owner,
 )
 from pytest_argo_conformance.kube.kustomize import KustomizeError, kustomize
 from pytest_argo_conformance.kube.waits import (
@@ -15,7 +17,6 @@ from pytest_argo_conformance.kube.waits import (
     WaitTimeout,
     delete_namespace,
     deployment_available,
-    namespace_gone,
     wait_for,
     watch_until,
 )
@@ -29,12 +30,13 @@ __all__ = [
     "api_client",
     "apply",
     "delete_namespace",
+    "delete_if_owned",
     "delete_quietly",
     "namespace_owner",
+    "object_owner",
     "deployment_available",
     "dynamic_client",
     "kustomize",
-    "namespace_gone",
     "wait_for",
     "watch_until",
 ]

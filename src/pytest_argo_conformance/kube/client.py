@@ -60,13 +60,27 @@ def delete_quietly(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
             raise
 
 
-def namespace_owner(core: client.CoreV1Api, name: str) -> str:
-    """Who has namespace `name`: "absent", "ours" (it carries OWNED_LABEL) or "theirs" (never touch it)."""
+def object_owner(dyn: dynamic.DynamicClient, api_version: str, kind: str, name: str,
+                 namespace: str | None = None) -> str:
+    """Who has that object: "absent", "ours" (it carries OWNED_LABEL) or "theirs" (read it, never touch it)."""
+    resource = dyn.resources.get(api_version=api_version, kind=kind)
     try:
-        ns = core.read_namespace(name, _request_timeout=API_REQUEST)
+        found = resource.get(name=name, namespace=namespace if resource.namespaced else None,
+                             _request_timeout=API_REQUEST)
     except ApiException as exc:
         if exc.status == 404:
             return "absent"
         raise
-    labels = (ns.metadata.labels or {}) if ns.metadata else {}
+    labels = (found.metadata.labels or {}) if found.metadata else {}
     return "ours" if labels.get(OWNED_LABEL) == "true" else "theirs"
+
+
+def namespace_owner(core: client.CoreV1Api, name: str) -> str:
+    """`object_owner` of namespace `name`."""
+    return object_owner(dynamic_client(core.api_client), "v1", "Namespace", name)
+
+
+def delete_if_owned(dyn: dynamic.DynamicClient, api_version: str, kind: str, name: str) -> None:
+    """Delete a cluster-scoped object only if it carries OWNED_LABEL (never one of the user's)."""
+    if object_owner(dyn, api_version, kind, name) == "ours":
+        delete_quietly(dyn.resources.get(api_version=api_version, kind=kind).delete, name=name)

@@ -218,17 +218,6 @@ def _deployment_replicas(found: Objects) -> str:
     return f"availableReplicas={status.available_replicas if status else None} of {found[0].spec.replicas}"
 
 
-def namespace_gone(core: client.CoreV1Api, name: str) -> tuple[bool, str]:
-    """Is namespace `name` gone now? (done, what was seen), as a poll probe returns it."""
-    try:
-        ns = core.read_namespace(name)
-    except ApiException as exc:
-        if exc.status == 404:
-            return True, "gone"
-        raise
-    return False, f"phase {ns.status.phase if ns.status else None}"
-
-
 def delete_namespace(core: client.CoreV1Api, name: str, timeout: float) -> None:
     """Delete a namespace and watch until it is gone (so that a new one of that name can be made)."""
     delete_quietly(core.delete_namespace, name)

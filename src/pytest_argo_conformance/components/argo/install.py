@@ -114,8 +114,7 @@ class BuiltinInstallation:
             kube.delete_quietly(core.delete_namespace, ns)
         dyn = kube.dynamic_client(self.api)
         for api_version, kind, name in self.cluster_objects:
-            resource = dyn.resources.get(api_version=api_version, kind=kind)
-            kube.delete_quietly(resource.delete, name=name)
+            kube.delete_if_owned(dyn, api_version, kind, name)
         for ns in self.created_namespaces:
             kube.delete_namespace(core, ns, NAMESPACE_GONE)
         self.api.close()
@@ -185,18 +184,13 @@ def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtif
 
 def _claim_namespace(core: client.CoreV1Api, name: str, inst: BuiltinInstallation) -> None:
     """Create a namespace for this install; one that exists and is not ours is a clear error, never reused."""
-    try:
-        existing = core.read_namespace(name)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-    else:
-        labels = objects.labels_of(existing)
-        if labels.get(kube.OWNED_LABEL) != "true":
-            raise InstallError(
-                f"namespace {name} already exists and was not created by argo-conformance; "
-                "remove it or use another cluster"
-            )
+    owner = kube.namespace_owner(core, name)
+    if owner == "theirs":
+        raise InstallError(
+            f"namespace {name} already exists and was not created by argo-conformance; "
+            "remove it or use another cluster"
+        )
+    if owner == "ours":
         kube.delete_namespace(core, name, NAMESPACE_GONE)  # a leftover of an interrupted run
     metadata = client.V1ObjectMeta(name=name, labels={kube.OWNED_LABEL: "true"})
     core.create_namespace(client.V1Namespace(metadata=metadata))

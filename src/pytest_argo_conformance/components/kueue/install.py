@@ -8,7 +8,6 @@ from typing import Any
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from kubernetes.dynamic import DynamicClient
 
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.kueue import manifests
@@ -54,28 +53,14 @@ class KueueInstallation:
         for api_version, kind, name in self.cluster_objects:
             if kind == "CustomResourceDefinition":
                 continue  # after the namespace: CRs of Kueue's kinds must be gone first
-            _delete_if_owned(dyn, api_version, kind, name)
+            kube.delete_if_owned(dyn, api_version, kind, name)
         if kube.namespace_owner(core, manifests.NAMESPACE) == "ours":
             kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)
         for api_version, kind, name in self.cluster_objects:
             if kind == "CustomResourceDefinition":
-                _delete_if_owned(dyn, api_version, kind, name)
+                kube.delete_if_owned(dyn, api_version, kind, name)
         self.api.close()
         self.api = None
-
-
-def _delete_if_owned(dyn: DynamicClient, api_version: str, kind: str, name: str) -> None:
-    """Delete a cluster-scoped object only if it carries the suite's owner label (never one of the user's)."""
-    resource = dyn.resources.get(api_version=api_version, kind=kind)
-    try:
-        existing = resource.get(name=name)
-    except ApiException as exc:
-        if exc.status == 404:
-            return
-        raise
-    labels = (existing.metadata.labels or {}) if existing.metadata else {}
-    if labels.get(kube.OWNED_LABEL) == "true":
-        kube.delete_quietly(resource.delete, name=name)
 
 
 def release_pods(core: client.CoreV1Api, namespace: str | None = None) -> int:
@@ -115,7 +100,7 @@ def install(api: client.ApiClient, release: str, image: str, source: Path) -> Ku
             f"this cluster already has Kueue objects argo-conformance did not create ({', '.join(unowned[:4])}"
             f"{', ...' if len(unowned) > 4 else ''}); they are left as they are: remove Kueue or use another cluster")
     try:
-        if not kube.namespace_gone(core, manifests.NAMESPACE)[0]:
+        if kube.namespace_owner(core, manifests.NAMESPACE) == "ours":
             kube.delete_namespace(core, manifests.NAMESPACE, NAMESPACE_GONE)  # ours: a leftover of an interrupted run
         kube.apply(kube.dynamic_client(api), fitted)
         _wait_ready(inst)
@@ -128,20 +113,9 @@ def install(api: client.ApiClient, release: str, image: str, source: Path) -> Ku
 def _unowned(api: client.ApiClient, fitted: list[dict[str, Any]]) -> list[str]:
     """`Kind/name` of each object the install would write that exists without the suite's owner label."""
     dyn = kube.dynamic_client(api)
-    found = []
-    for obj in fitted:
-        meta = obj["metadata"]
-        resource = dyn.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
-        try:
-            existing = resource.get(name=meta["name"], namespace=meta.get("namespace") if resource.namespaced else None)
-        except ApiException as exc:
-            if exc.status == 404:
-                continue
-            raise
-        labels = (existing.metadata.labels or {}) if existing.metadata else {}
-        if labels.get(kube.OWNED_LABEL) != "true":
-            found.append(f"{obj['kind']}/{meta['name']}")
-    return found
+    return [f"{o['kind']}/{o['metadata']['name']}" for o in fitted
+            if kube.object_owner(dyn, o["apiVersion"], o["kind"], o["metadata"]["name"],
+                                 o["metadata"].get("namespace")) == "theirs"]
 
 
 def _wait_ready(inst: KueueInstallation) -> None:
