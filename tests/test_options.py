@@ -36,6 +36,11 @@ CASES = [
         ["--argo-kueue", f"{KUEUE_PREVIOUS},latest"],
         f"--argo-kueue 'latest': give a Kueue release version such as {KUEUE}",
     ),
+    (
+        ["--argo-kueue", f"existing,{KUEUE}"],
+        "--argo-kueue existing uses the cluster's own Kueue: give it alone, without releases "
+        f"(given: existing, {KUEUE})",
+    ),
     (["--argo-topology", "upstream-global,global"], "--argo-topology 'global': unknown topology; choose from"),
     (
         ["--argo-provider", "existing", "--kubeconfig", "/nonexistent/kubeconfig"],

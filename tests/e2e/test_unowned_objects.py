@@ -23,7 +23,8 @@ from pytest_argo_conformance.components.kueue.install import (
 )
 from pytest_argo_conformance.components.kueue.queues import MANAGED_FINALIZER
 from pytest_argo_conformance.config.timeouts import NAMESPACE_GONE
-from pytest_argo_conformance.kube import objects
+from pytest_argo_conformance.kube import RunLease, objects
+from pytest_argo_conformance.kube.ownership import new_run_id
 
 pytestmark = pytest.mark.cluster
 
@@ -59,6 +60,16 @@ def users_kueue(local_cluster: Any) -> Iterator[tuple[client.ApiClient, list[dic
     api.close()
 
 
+@pytest.fixture
+def lease(local_cluster: Any) -> Iterator[RunLease]:
+    """A run's lease, as the plugin takes one (plugin/run.py)."""
+    taken = RunLease(kube.api_client(local_cluster), new_run_id())
+    taken.start()
+    yield taken
+    taken.stop()
+    taken.api.close()
+
+
 def established(found: list[Any]) -> bool:
     return any(c.type == "Established" and c.status == "True"
                for crd in found for c in ((crd.status.conditions or []) if crd.status else []))
@@ -78,48 +89,48 @@ def _pod_metadata(meta: client.V1ObjectMeta) -> tuple[object, ...]:
     return meta.labels, meta.annotations, meta.finalizers, meta.deletion_timestamp, meta.owner_references
 
 
-def test_present_kueue_stops_the_install_untouched(users_kueue: tuple[client.ApiClient, list[dict[str, Any]]]) -> None:
+def test_present_kueue_stops_the_install_untouched(
+    users_kueue: tuple[client.ApiClient, list[dict[str, Any]]], lease: RunLease
+) -> None:
     api, _ = users_kueue
     before = versions(api)
     with pytest.raises(KueueInstallError) as exc:
-        install(api, KUEUE, "unused", build.source_dir(KUEUE))
+        install(lease, KUEUE, "unused", build.source_dir(KUEUE))
     message = str(exc.value)
     assert "\n" not in message
     assert "Namespace/kueue-system" in message and f"CustomResourceDefinition/{CRD}" in message, message
-    assert "left as they are" in message
+    assert "left as they are" in message and "--argo-kueue existing" in message
     assert versions(api) == before
     pod = client.CoreV1Api(api).read_namespaced_pod("held", USER_NS)
     assert MANAGED_FINALIZER in (objects.meta(pod).finalizers or [])
 
 
 def test_uninstall_deletes_nothing_of_the_users(
-    local_cluster: Any, users_kueue: tuple[client.ApiClient, list[dict[str, Any]]]
+    users_kueue: tuple[client.ApiClient, list[dict[str, Any]]]
 ) -> None:
     api, fitted = users_kueue
     before = versions(api)
-    # the installation gets a client of its own: uninstall closes it
-    inst = KueueInstallation(KUEUE, "unused", build.source_dir(KUEUE), kube.api_client(local_cluster))
+    inst = KueueInstallation(KUEUE, "unused", build.source_dir(KUEUE), api)
     inst.cluster_objects = [(o["apiVersion"], o["kind"], o["metadata"]["name"]) for o in fitted
                             if "namespace" not in o["metadata"] and o["kind"] != "Namespace"]
-    inst.uninstall()
+    inst._remove()  # what the last run that used the suite's Kueue does
     assert versions(api) == before
     pod = client.CoreV1Api(api).read_namespaced_pod("held", USER_NS)
     assert MANAGED_FINALIZER in (objects.meta(pod).finalizers or [])
 
 
 
-def test_an_unowned_s3_namespace_is_refused_and_kept(local_cluster: Any) -> None:
-    api = kube.api_client(local_cluster)
+def test_an_unowned_s3_namespace_is_refused_and_kept(local_cluster: Any, lease: RunLease) -> None:
+    api = lease.api
     core = client.CoreV1Api(api)
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=s3.NAMESPACE)))
     try:
         before = objects.meta(core.read_namespace(s3.NAMESPACE)).resource_version
         with pytest.raises(s3.S3Error) as exc:
-            s3.deploy(api, "unused")
+            s3.share(lease, "unused")
         assert str(exc.value) == (f"namespace {s3.NAMESPACE} exists and was not created by argo-conformance; it is "
                                   "left as it is: remove it or use another cluster")
-        s3.remove(api)
+        s3.release(lease)
         assert objects.meta(core.read_namespace(s3.NAMESPACE)).resource_version == before
     finally:
         kube.delete_namespace(core, s3.NAMESPACE, NAMESPACE_GONE)
-        api.close()

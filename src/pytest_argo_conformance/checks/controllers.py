@@ -12,7 +12,13 @@ from kubernetes import client
 
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo import workflows as wfapi
-from pytest_argo_conformance.components.argo.install import CONFIGMAP, BuiltinInstallation, Controller, wait_available
+from pytest_argo_conformance.components.argo.install import (
+    CONFIGMAP,
+    INSTANCE_LABEL,
+    BuiltinInstallation,
+    Controller,
+    wait_available,
+)
 from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 from pytest_argo_conformance.config.timeouts import WORKFLOW_DEFAULT
@@ -21,8 +27,7 @@ from pytest_argo_conformance.kube import objects
 if TYPE_CHECKING:
     from urllib3.response import HTTPResponse
 
-INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
-INSTANCE_ID = "argo-conformance-namespaced"
+INSTANCE_ID = "argo-conformance-namespaced"  # given to the namespaced controller alone, within its own namespace
 
 
 @dataclass
@@ -42,8 +47,10 @@ def builtin(argo: Installation) -> BuiltinInstallation:
 
 
 def two_controllers(inst: BuiltinInstallation, runner: WorkflowRunner) -> TwoControllers:
-    """Re-activate the global controller beside the namespaced one, first without and then with instance ids."""
+    """Re-activate the global controller beside the namespaced one, first both with the cell's instance id (as if
+    neither had one: the same workflows are theirs), then with an instance id of its own on the namespaced one."""
     ns_ctrl, global_ctrl = inst.under_test, inst.global_controller
+    cell_labels = dict(runner.labels)
     finished = lambda wf: wfapi.phase(wf) in wfapi.TERMINAL  # noqa: E731
     try:
         inst.scale(global_ctrl, 1)
@@ -54,23 +61,23 @@ def two_controllers(inst: BuiltinInstallation, runner: WorkflowRunner) -> TwoCon
         _set_instance_id(inst, ns_ctrl, INSTANCE_ID)
         runner.labels = {INSTANCE_LABEL: INSTANCE_ID}
         own = runner.submit(runner.load("hello"))
-        runner.labels = {}
+        runner.labels = cell_labels
         other = runner.submit(runner.load("hello"))
         phases = {n: wfapi.phase(runner.wait(n, finished, "finish", WORKFLOW_DEFAULT, fail_fast=False))
                   for n in (own, other)}
         own_by, other_by = _seen_by(inst, [ns_ctrl, global_ctrl], own), _seen_by(inst, [ns_ctrl, global_ctrl], other)
         separate = own_by == ["namespaced"] and other_by == ["global"] and set(phases.values()) == {"Succeeded"}
         summary = (
-            f"no instance ids: workflow {shared} processed by {', '.join(seen_by) or 'none'}; "
+            f"one instance id for both: workflow {shared} processed by {', '.join(seen_by) or 'none'}; "
             f"with instanceID {INSTANCE_ID} on the namespaced controller: its workflow processed by "
-            f"{', '.join(own_by) or 'none'} ({phases[own]}), the unlabelled one by {', '.join(other_by) or 'none'} "
-            f"({phases[other]})"
+            f"{', '.join(own_by) or 'none'} ({phases[own]}), the one labelled with the cell's id by "
+            f"{', '.join(other_by) or 'none'} ({phases[other]})"
         )
         return TwoControllers(double, separate, summary)
     finally:
-        runner.labels = {}
+        runner.labels = cell_labels
         inst.scale(global_ctrl, 0)
-        _set_instance_id(inst, ns_ctrl, None)
+        _set_instance_id(inst, ns_ctrl, inst.instance_id)
 
 
 def _seen_by(inst: BuiltinInstallation, controllers: list[Controller], workflow: str) -> list[str]:
@@ -82,7 +89,7 @@ def _seen_by(inst: BuiltinInstallation, controllers: list[Controller], workflow:
     return seen
 
 
-def _set_instance_id(inst: BuiltinInstallation, ctrl: Controller, instance_id: str | None) -> None:
+def _set_instance_id(inst: BuiltinInstallation, ctrl: Controller, instance_id: str) -> None:
     assert inst.api is not None
     core, apps = client.CoreV1Api(inst.api), client.AppsV1Api(inst.api)
     core.patch_namespaced_config_map(CONFIGMAP, ctrl.namespace, {"data": {"instanceID": instance_id}})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import yaml
 from kubernetes import client
@@ -21,6 +22,7 @@ from pytest_argo_conformance.toolchain.gobuild import go_build, module_dir, writ
 from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
 
 NAMESPACE = "argo-conformance-s3"
+COMPONENT = "s3"  # its name among the components live runs share (kube/ownership.py)
 SERVICE = "s3"
 PORT = 9000
 BUCKET = "argo-artifacts"
@@ -67,18 +69,32 @@ def _build(root: Path, release: str) -> Path:
     return out
 
 
-def deploy(api: client.ApiClient, image: str) -> None:
-    """Namespace, Deployment and Service of the S3 server; waits until it is available."""
+def share(lease: kube.RunLease, image: str) -> None:
+    """Use the S3 server: deploy it, or share the one another live run deployed; waits until it is available."""
+    kube.acquire(lease, COMPONENT, "", lambda shared: _deploy(lease, image, shared))
+
+
+def release(lease: kube.RunLease) -> None:
+    """Stop using the S3 server; the last live run that used it deletes its namespace."""
+    kube.release(lease, COMPONENT, "", lambda: _remove(client.CoreV1Api(lease.api)))
+
+
+def _deploy(lease: kube.RunLease, image: str, shared: bool) -> None:
+    """Namespace, Deployment and Service of the S3 server (unless `shared`: another live run's is used as it is)."""
     from pytest_argo_conformance.components.argo.install import wait_available
 
+    api = lease.api
     core = client.CoreV1Api(api)
     owner = kube.namespace_owner(core, NAMESPACE)
     if owner == "theirs":
         raise S3Error(f"namespace {NAMESPACE} exists and was not created by argo-conformance; it is left as it is: "
                       "remove it or use another cluster")
-    if owner == "ours":  # a leftover of an interrupted run (or one still terminating): start afresh
+    if shared and owner != "absent":
+        wait_available(api, NAMESPACE, SERVICE)
+        return
+    if owner != "absent":  # a leftover of a run that is gone (or one still terminating): start afresh
         kube.delete_namespace(core, NAMESPACE, NAMESPACE_GONE)
-    owned = {kube.OWNED_LABEL: "true"}
+    owned = kube.owner_labels(lease.run_id, COMPONENT)
     labels = {"app": "argo-conformance-s3"}
     objects = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": owned}},
@@ -118,18 +134,17 @@ def deploy(api: client.ApiClient, image: str) -> None:
     wait_available(api, NAMESPACE, SERVICE)
 
 
-def remove(api: client.ApiClient) -> None:
+def _remove(core: client.CoreV1Api) -> None:
     """Delete the S3 namespace if it is the suite's (never one of the same name that is not)."""
-    core = client.CoreV1Api(api)
     if kube.namespace_owner(core, NAMESPACE) == "ours":
         kube.delete_namespace(core, NAMESPACE, NAMESPACE_GONE)
 
 
-def credentials_secret(namespace: str) -> dict[str, object]:
+def credentials_secret(namespace: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": SECRET, "namespace": namespace, "labels": {kube.OWNED_LABEL: "true"}},
+        "metadata": {"name": SECRET, "namespace": namespace},
         "stringData": {"accesskey": ACCESS_KEY, "secretkey": SECRET_KEY},
     }
 

@@ -16,3 +16,5 @@ REST_REQUEST = 30  # one Argo Server REST call
 KUEUE_ADMISSION = 120  # Kueue admits a Workload (or a ClusterQueue becomes active)
 KUEUE_QUEUED = 180  # a check's workflows finish while Kueue queues their pods one after another
 DEADLINE_GRACE = 15  # a controller that requeues at a workflow's activeDeadlineSeconds ends it within this
+RUN_LEASE = 40  # a run's lease lasts this long unless renewed (every quarter of it); then the run counts as dead
+LOCK_WAIT = 900  # waiting for a cluster-wide lock, or for other runs to stop using another Kueue release

@@ -1,8 +1,10 @@
 """The Kubernetes layer: clients, server-side apply, kustomize, waits, and the pod watch (what every component uses)."""
 
 from pytest_argo_conformance.kube.client import (
+    COMPONENT_LABEL,
     FIELD_MANAGER,
     OWNED_LABEL,
+    RUN_LABEL,
     api_client,
     apply,
     delete_if_owned,
@@ -12,6 +14,7 @@ from pytest_argo_conformance.kube.client import (
     object_owner,
 )
 from pytest_argo_conformance.kube.kustomize import KustomizeError, kustomize
+from pytest_argo_conformance.kube.ownership import RunLease, acquire, collect_garbage, locked, owner_labels, release
 from pytest_argo_conformance.kube.waits import (
     GiveUp,
     WaitTimeout,
@@ -23,9 +26,17 @@ from pytest_argo_conformance.kube.waits import (
 
 __all__ = [
     "FIELD_MANAGER",
+    "COMPONENT_LABEL",
     "OWNED_LABEL",
+    "RUN_LABEL",
     "GiveUp",
     "KustomizeError",
+    "RunLease",
+    "acquire",
+    "collect_garbage",
+    "locked",
+    "owner_labels",
+    "release",
     "WaitTimeout",
     "api_client",
     "apply",

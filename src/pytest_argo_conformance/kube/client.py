@@ -13,7 +13,9 @@ from kubernetes.client.exceptions import ApiException
 from pytest_argo_conformance.config.timeouts import API_REQUEST
 
 FIELD_MANAGER = "argo-conformance"
-OWNED_LABEL = "argo-conformance/owned"  # on everything the suite creates; teardown deletes by it
+OWNED_LABEL = "argo-conformance/owned"  # "true" on everything the suite creates; never on the user's objects
+RUN_LABEL = "argo-conformance/run"  # the id of the run that created it (see ownership.py)
+COMPONENT_LABEL = "argo-conformance/component"  # on the objects of a component that live runs share
 
 
 class Reachable(Protocol):
@@ -61,8 +63,9 @@ def delete_quietly(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
 
 def object_owner(dyn: dynamic.DynamicClient, api_version: str, kind: str, name: str,
-                 namespace: str | None = None) -> str:
-    """Who has that object: "absent", "ours" (it carries OWNED_LABEL) or "theirs" (read it, never touch it)."""
+                 namespace: str | None = None, run_id: str | None = None) -> str:
+    """Who has that object: "absent", "ours" (it carries OWNED_LABEL, and RUN_LABEL=run_id when a run is given),
+    "another run's" (OWNED_LABEL of another run) or "theirs" (the user's: read it, never touch it)."""
     resource = dyn.resources.get(api_version=api_version, kind=kind)
     try:
         found = resource.get(name=name, namespace=namespace if resource.namespaced else None,
@@ -72,15 +75,19 @@ def object_owner(dyn: dynamic.DynamicClient, api_version: str, kind: str, name: 
             return "absent"
         raise
     labels = (found.metadata.labels or {}) if found.metadata else {}
-    return "ours" if labels.get(OWNED_LABEL) == "true" else "theirs"
+    if labels.get(OWNED_LABEL) != "true":
+        return "theirs"
+    return "ours" if run_id is None or labels.get(RUN_LABEL) == run_id else "another run's"
 
 
-def namespace_owner(core: client.CoreV1Api, name: str) -> str:
+def namespace_owner(core: client.CoreV1Api, name: str, run_id: str | None = None) -> str:
     """`object_owner` of namespace `name`."""
-    return object_owner(dynamic_client(core.api_client), "v1", "Namespace", name)
+    return object_owner(dynamic_client(core.api_client), "v1", "Namespace", name, run_id=run_id)
 
 
-def delete_if_owned(dyn: dynamic.DynamicClient, api_version: str, kind: str, name: str) -> None:
-    """Delete a cluster-scoped object only if it carries OWNED_LABEL (never one of the user's)."""
-    if object_owner(dyn, api_version, kind, name) == "ours":
+def delete_if_owned(dyn: dynamic.DynamicClient, api_version: str, kind: str, name: str,
+                    run_id: str | None = None) -> None:
+    """Delete a cluster-scoped object only if it carries OWNED_LABEL (and this run's RUN_LABEL when run_id is
+    given): never one of the user's or of another run."""
+    if object_owner(dyn, api_version, kind, name, run_id=run_id) == "ours":
         delete_quietly(dyn.resources.get(api_version=api_version, kind=kind).delete, name=name)

@@ -16,7 +16,7 @@ import pytest
 
 from pytest_argo_conformance.plugin import cells, hookspecs, options
 from pytest_argo_conformance.plugin.cells import CellTarget
-from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
+from pytest_argo_conformance.plugin.stash import RUN_ID_KEY, SETTINGS_KEY
 
 CELL_FIXTURE = "argo_cell"
 # The scenarios' own plugins: each parametrizes and diagnoses its fixtures through the hooks in hookspecs.py.
@@ -40,6 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.pluginmanager.register(builtin_hooks, "argo-conformance-builtin-hooks")
     config.stash[SETTINGS_KEY] = settings = options.load(config)
+    config.stash[RUN_ID_KEY] = _run_id(config)
+    from pytest_argo_conformance.process import signals
+
+    if signals.install():  # SIGTERM ends the run as Ctrl-C does; no signal cuts a clean-up short
+        config.add_cleanup(signals.uninstall)
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist --dist loadgroup: one worker runs the group")
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"  # each cell's tests on one worker: a cell is installed once (see below)
     config.pluginmanager.register(fixtures, "argo-conformance-fixtures")
     for name in SCENARIO_PLUGINS:
         config.pluginmanager.import_plugin(name)
@@ -52,12 +60,38 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(MatrixRecorder(config), "argo-conformance-matrix")
 
 
+def _run_id(config: pytest.Config) -> str:
+    """A new id for this run; xdist workers inherit the controller's through the environment."""
+    import os
+
+    from pytest_argo_conformance.kube.ownership import RUN_ID_ENV, new_run_id
+
+    run_id = new_run_id()
+    distributed = getattr(config.option, "dist", "no") != "no"
+    if distributed and not hasattr(config, "workerinput") and os.environ.get(RUN_ID_ENV) != run_id:
+        before = os.environ.get(RUN_ID_ENV)
+        os.environ[RUN_ID_ENV] = run_id
+        config.add_cleanup(lambda: _restore_env(RUN_ID_ENV, before))
+    return run_id
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    import os
+
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     conf = config.stash.get(SETTINGS_KEY, None)
     if conf is None or all(origin == "default" for _, origin in conf.origins) and not _enabled(config):
         return None
     origins = dict(conf.origins)
     return [
+        f"argo-conformance run {config.stash[RUN_ID_KEY]}: what it creates carries the label "
+        f"argo-conformance/run={config.stash[RUN_ID_KEY]}",
         f"argo-conformance: provider {conf.provider} ({origins['--argo-provider']}), "
         f"topologies {','.join(t.id for t in conf.topologies)} ({origins['--argo-topology']})",
         "argo-conformance builds: " + "; ".join(b.describe() for b in conf.builds)
@@ -74,8 +108,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     conf = metafunc.config.stash[SETTINGS_KEY]
     targets = [CellTarget(build, topology) for build in conf.builds for topology in conf.topologies]
-    # session scope: pytest groups the tests of one cell together, so each cell is installed once.
-    metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")
+    # session scope: pytest groups the tests of one cell together, so each cell is installed once; with xdist,
+    # the group mark keeps a cell's tests on one worker (`-n N` turns --dist load into loadgroup).
+    params = [pytest.param(t, id=t.id, marks=pytest.mark.xdist_group(t.id)) for t in targets]
+    metafunc.parametrize(CELL_FIXTURE, params, indirect=True, scope="session")
 
 
 @pytest.hookimpl(wrapper=True)

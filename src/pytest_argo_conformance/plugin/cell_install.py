@@ -12,6 +12,7 @@ from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
 from pytest_argo_conformance.components.argo.install import BuiltinInstallation
 from pytest_argo_conformance.components.argo.topologies import BY_ID, Topology
 from pytest_argo_conformance.kube import WaitTimeout, api_client
+from pytest_argo_conformance.plugin import run
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 from pytest_argo_conformance.toolchain.oci import ImageError
@@ -31,8 +32,9 @@ def install(
     settings = config.stash[SETTINGS_KEY]
     artifacts = _artifacts(config, provider, build)
     baseline = _artifacts(config, provider, settings.baseline)
+    lease = run.lease(config, cluster)
     try:
-        return argo_install.install(cluster, artifacts, baseline, topology, f"{build.name}-{topology.id}")
+        return argo_install.install(cluster, artifacts, baseline, topology, f"{build.name}-{topology.id}", lease)
     except FAILURES as exc:
         pytest.fail(f"install of {build.name} in {topology.id} failed: {exc}", pytrace=False)
 

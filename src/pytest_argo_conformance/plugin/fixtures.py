@@ -11,9 +11,11 @@ from pytest_argo_conformance.components.argo.installation import INSTALLATION_ME
 
 if TYPE_CHECKING:
     from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+from pytest_argo_conformance.plugin import run
 from pytest_argo_conformance.plugin.cells import PROP_FIGURE_PREFIX, PROP_NOTE, PROP_VERSION_PREFIX, CellTarget
 from pytest_argo_conformance.plugin.options import Settings
 from pytest_argo_conformance.plugin.stash import BEHAVIOUR_KEY, CLUSTER_KEY, SETTINGS_KEY
+from pytest_argo_conformance.process import signals
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 
 
@@ -34,7 +36,8 @@ def argo_provider(pytestconfig: pytest.Config, argo_settings: Settings) -> Provi
 
 @pytest.fixture(scope="session")
 def argo_cluster(request: pytest.FixtureRequest, argo_provider: Provider) -> Iterator[ClusterInfo]:
-    """The cluster, created or attached once per session; torn down unless kept or not ours."""
+    """The cluster, created or attached once per session; torn down unless kept or not ours. Before that, this
+    run's lease there is given up (see plugin/run.py)."""
     try:
         info = argo_provider.up()
     except ProviderError as exc:
@@ -45,10 +48,8 @@ def argo_cluster(request: pytest.FixtureRequest, argo_provider: Provider) -> Ite
         pytest.fail(failure, pytrace=False)
     request.config.stash[CLUSTER_KEY] = info
     yield info
-    try:
-        argo_provider.down()
-    except Exception as exc:  # noqa: BLE001 - a teardown error must not mask test results
-        request.node.warn(pytest.PytestWarning(f"cluster ({argo_provider.name}) teardown failed: {exc}"))
+    run.end(request.config, lambda what, call: teardown(request, what, call))
+    teardown(request, f"cluster ({argo_provider.name}) teardown", argo_provider.down)
 
 
 @pytest.fixture(scope="session")
@@ -82,21 +83,14 @@ def argo_artifact_repository(
 ) -> Iterator[str]:
     """The in-cluster S3 server that every installation uses as its artifact repository; yields its endpoint."""
     from pytest_argo_conformance.components import s3
-    from pytest_argo_conformance.kube import api_client
 
-    api = api_client(argo_cluster)
+    lease = run.lease(request.config, argo_cluster)
     try:
-        s3.deploy(api, s3.image_for(argo_provider))
-    except Exception as exc:  # noqa: BLE001 - any set-up failure is one failure line (and the client is closed)
-        api.close()
+        s3.share(lease, s3.image_for(argo_provider))
+    except Exception as exc:  # noqa: BLE001 - any set-up failure is one failure line
         pytest.fail(f"the S3 artifact repository did not come up: {exc}", pytrace=False)
     yield s3.endpoint()
-    try:
-        s3.remove(api)
-    except Exception as exc:  # noqa: BLE001 - a teardown error must not mask test results
-        request.node.warn(pytest.PytestWarning(f"removing the S3 artifact repository failed: {exc}"))
-    finally:
-        api.close()
+    teardown(request, "removing the S3 artifact repository", lambda: s3.release(lease))
 
 
 @pytest.fixture(scope="session")
@@ -126,11 +120,13 @@ def argo(
 
 
 def teardown(request: pytest.FixtureRequest, what: str, call: Callable[[], object]) -> None:
-    """Run a fixture's clean-up; a failure becomes a warning that names it (it must not mask test results)."""
-    try:
-        call()
-    except Exception as exc:  # noqa: BLE001 - a teardown error must not mask test results
-        request.node.warn(pytest.PytestWarning(f"{what} failed: {exc}"))
+    """Run a fixture's clean-up, not to be cut short by SIGINT or SIGTERM (process/signals.py); a failure becomes a
+    warning that names it (it must not mask test results)."""
+    with signals.deferred():
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001 - a teardown error must not mask test results
+            request.node.warn(pytest.PytestWarning(f"{what} failed: {exc}"))
 
 
 @pytest.fixture

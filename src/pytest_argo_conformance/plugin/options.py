@@ -75,7 +75,7 @@ OPTIONS = (
     Option(
         "--argo-kueue",
         "Kueue version(s) the Kueue checks install, comma-separated or repeated (default: the pinned one); "
-        "with several, each check runs once per version",
+        "with several, each check runs once per version; 'existing': the cluster's own Kueue, used as it is",
         multiple=True,
         metavar="VERSION[,VERSION]",
     ),
@@ -317,10 +317,16 @@ def _kueue_versions(specs: list[str]) -> tuple[str, ...]:
     chosen: list[str] = []
     for spec in specs:
         for release in filter(None, (part.strip() for part in spec.split(","))):
+            if release == "existing":
+                chosen.append(release)
+                continue
             if not re.fullmatch(r"v\d+\.\d+\.\d+", release):
                 raise pytest.UsageError(
                     f"--argo-kueue {release!r}: give a Kueue release version such as {version('kueue')}"
                 )
             if release not in chosen:
                 chosen.append(release)
-    return tuple(chosen) or (version("kueue"),)
+    if "existing" in chosen and len(chosen) > 1:
+        raise pytest.UsageError("--argo-kueue existing uses the cluster's own Kueue: give it alone, without "
+                                f"releases (given: {', '.join(chosen)})")
+    return tuple(dict.fromkeys(chosen)) or (version("kueue"),)

@@ -12,6 +12,7 @@ from pytest_argo_conformance.matrix import write_all
 from pytest_argo_conformance.matrix.model import BuildInfo, Cell, Matrix, Outcome, one_line, phase_outcome
 from pytest_argo_conformance.plugin import cells
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
+from pytest_argo_conformance.process import signals
 
 
 class MatrixRecorder:
@@ -19,6 +20,19 @@ class MatrixRecorder:
         self.config = config
         self.matrix: Matrix | None = None
         self.written: list[str] = []
+        self.collected: dict[str, list[tuple[str, object]]] = {}  # nodeid -> the cell's properties
+        self.reported: set[str] = set()
+        self.running = ""  # the test under way (an interrupted run marks it as such)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = {item.nodeid: list(item.user_properties) for item in session.items
+                          if cells.PROP_BUILD in dict(item.user_properties)}
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.running = nodeid
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        self.running = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Each phase (setup, call, teardown) is added; the model keeps the worst outcome of a test."""
@@ -26,6 +40,7 @@ class MatrixRecorder:
         single = dict(props)
         if cells.PROP_BUILD not in single:
             return
+        self.reported.add(report.nodeid)
         matrix = self._matrix()
         for key, value in props:
             if key.startswith(cells.PROP_VERSION_PREFIX):
@@ -67,8 +82,26 @@ class MatrixRecorder:
             )
         return self.matrix
 
+    def _mark_interrupted(self) -> None:
+        """The run was interrupted: the check under way is an error that says so, checks not run are skips."""
+        why = signals.received() or "KeyboardInterrupt"
+        for nodeid, props in self.collected.items():
+            if nodeid in self.reported and nodeid != self.running:
+                continue
+            single = dict(props)
+            interrupted = nodeid == self.running
+            self._matrix().add(Cell(
+                build=str(single[cells.PROP_BUILD]), topology=str(single[cells.PROP_TOPOLOGY]),
+                check=str(single[cells.PROP_CHECK]), suite=str(single[cells.PROP_SUITE]),
+                outcome=Outcome.ERROR if interrupted else Outcome.SKIPPED,
+                reason=f"interrupted by {why} while it ran" if interrupted else f"not run: interrupted by {why}",
+                nodeid=nodeid,
+            ))
+
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self._mark_interrupted()
         if self.matrix is None:
             return
         self.config.hook.pytest_argo_matrix_update(config=self.config, matrix=self.matrix)

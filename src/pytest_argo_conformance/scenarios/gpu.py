@@ -13,6 +13,7 @@ from pytest_argo_conformance.plugin.cells import PROP_NOTE
 from pytest_argo_conformance.plugin.stash import WANTS_GPU_LAYOUT_KEY
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, Provider, can
 
+FAKE_GPUS = "fake-gpus"  # the fake capacity's name among the components live runs share
 GPU_FIXTURES = ("gpu_nodes", "argo_gpu_capacity")  # a session with checks using these wants kind's GPU layout
 
 
@@ -39,16 +40,29 @@ def argo_gpu_capacity(
         yield real
         api.close()
         return
+    from pytest_argo_conformance.kube import acquire, release
+    from pytest_argo_conformance.plugin import run
+
+    lease = run.lease(request.config, argo_cluster)  # fake capacity is shared by live runs; the last withdraws it
     nodes = gpus.fake_gpu_candidates(core)
     fake = gpus.GpuNodes({node: gpus.FAKE_PER_NODE for node in nodes}, fake=True)
-    try:
+
+    def advertise(shared: bool) -> None:
         for node in nodes:
             gpus.advertise(core, node, gpus.FAKE_PER_NODE)
-        yield fake
-    finally:
+
+    def withdraw() -> None:
         for node in nodes:
             gpus.withdraw(core, node)
-        api.close()
+
+    try:
+        acquire(lease, FAKE_GPUS, "", advertise)
+        yield fake
+    finally:
+        try:
+            release(lease, FAKE_GPUS, "", withdraw)
+        finally:
+            api.close()
 
 
 @pytest.fixture

@@ -49,27 +49,30 @@ def pytest_argo_diagnostics(item: pytest.Item) -> list[tuple[str, str]]:
 def argo_kueue(
     request: pytest.FixtureRequest, argo_provider: Provider, argo_cluster: ClusterInfo
 ) -> Iterator[KueueInstallation]:
-    """Kueue installed in the cluster (the version is a parameter: `--argo-kueue`); removed after the session."""
+    """Kueue installed in the cluster (the version is a parameter: `--argo-kueue`), removed after the session by
+    the last live run that used it; or the cluster's own Kueue, untouched (`--argo-kueue existing`)."""
     from pytest_argo_conformance.components.argo.build import ArgoBuildError
     from pytest_argo_conformance.components.kueue import build
-    from pytest_argo_conformance.components.kueue.install import KueueInstallError, install
+    from pytest_argo_conformance.components.kueue.install import EXISTING, KueueInstallError, attach, install
     from pytest_argo_conformance.components.kueue.manifests import KueueManifestError
     from pytest_argo_conformance.config.versions import version
-    from pytest_argo_conformance.kube import WaitTimeout, api_client
+    from pytest_argo_conformance.kube import WaitTimeout
+    from pytest_argo_conformance.plugin import run
     from pytest_argo_conformance.providers.base import ProviderError
     from pytest_argo_conformance.toolchain.oci import ImageError
 
     release = str(getattr(request, "param", None) or version("kueue"))
-    api = api_client(argo_cluster)
+    lease = run.lease(request.config, argo_cluster)
     failure = ""
     try:
-        image = build.image_for(argo_provider, release)
-        inst = install(api, release, image, build.source_dir(release))
+        if release == EXISTING:
+            inst = attach(lease.api)
+        else:
+            inst = install(lease, release, build.image_for(argo_provider, release), build.source_dir(release))
     except (ArgoBuildError, ImageError, ProviderError, KueueInstallError, KueueManifestError, WaitTimeout,
             OSError) as exc:
-        failure = f"Kueue {release} did not install: {exc}"
+        failure = f"Kueue {release} did not install: {exc}" if release != EXISTING else str(exc)
     if failure:
-        api.close()
         pytest.fail(failure, pytrace=False)
     yield inst
     teardown(request, f"removing Kueue {release}", inst.uninstall)

@@ -1,19 +1,29 @@
 """Install Argo Workflows for one (build, topology) cell, verify it, and remove it again.
 
 The five set-ups of the OpenShift AI proof of concept (ids from `topologies.py`):
-- upstream-global: the build's own default install in `argo` (controller, Argo Server, its CRDs and cluster RBAC);
+- upstream-global: the build's own default install (controller, Argo Server, its CRDs and cluster RBAC);
 - dropin-global: the baseline's install with the controller (and its executor) replaced by the build's;
 - native-namespaced: the baseline's global controller at zero replicas; the build's controller runs with
   `--namespaced --managed-namespace` in the workflow namespace with the build's `namespace-install` RBAC;
 - namespaced-copy: the same, but the controller is a copy of the global Deployment with its own service account
   and the suite's own namespaced RBAC (`suites/manifests/namespaced-copy-rbac.yaml`);
 - dsp-managed: the controller that Data Science Pipelines deploys; elsewhere skipped with that reason.
+
+Each cell has its own pair of namespaces (`cell_namespaces`: the "system" one upstream calls `argo`, and the
+workflow namespace), its own copies of the cluster-wide RBAC and PriorityClass (named after its system namespace),
+and an `instanceID` (the system namespace's name) for all its controllers: cells of parallel runs and xdist
+workers stay apart, and no controller of the suite reconciles a Workflow of the user's. Upstream's
+`argo-aggregate-to-*` ClusterRoles are left out: they would change the user's admin/edit/view roles. The Argo CRDs
+are shared by live runs (`kube.ownership`); a cluster's own Argo CRDs are used as they are, never changed.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,15 +41,21 @@ from pytest_argo_conformance.components.argo.topologies import Topology
 from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
 from pytest_argo_conformance.kube import objects
+from pytest_argo_conformance.process import signals
 from pytest_argo_conformance.providers.base import ClusterInfo
 
-SYSTEM_NAMESPACE = "argo"
+INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
+CRDS_COMPONENT = "argo-crds"
+AGGREGATE_LABEL = "rbac.authorization.k8s.io/aggregate-to-"
 CONTROLLER = "workflow-controller"
 CONFIGMAP = "workflow-controller-configmap"
 WORKFLOW_SA = "argo-workflow"
 COPY_SA = "argo-conformance-controller"
 REQUEUE_TIME = "1s"
 DSPA_CRD = "datasciencepipelinesapplications.datasciencepipelinesapplications.opendatahub.io"
+
+
+log = logging.getLogger(__name__)
 
 
 class InstallError(RuntimeError):
@@ -62,8 +78,11 @@ class BuiltinInstallation:
     artifacts: BuildArtifacts
     baseline: BuildArtifacts
     namespace: str  # where workflows run
+    system_namespace: str  # upstream's `argo`: the global controller and the Argo Server
+    lease: kube.RunLease | None = None
     controllers: list[Controller] = field(default_factory=list)
     api: client.ApiClient | None = None
+    notes: list[str] = field(default_factory=list)
     created_namespaces: list[str] = field(default_factory=list)
     cluster_objects: list[tuple[str, str, str]] = field(default_factory=list)  # (apiVersion, kind, name)
 
@@ -83,11 +102,20 @@ class BuiltinInstallation:
     def server(self) -> ArgoServer:
         """The Argo Server in `argo`: the build's own in upstream-global, the baseline's in every other topology."""
         runs = self.artifacts if self.topology.id == "upstream-global" else self.baseline
-        return ArgoServer(SYSTEM_NAMESPACE, runs.version)
+        return ArgoServer(self.system_namespace, runs.version)
 
     @property
     def global_controller(self) -> Controller:
-        return Controller(SYSTEM_NAMESPACE, CONTROLLER, "global")
+        return Controller(self.system_namespace, CONTROLLER, "global")
+
+    @property
+    def instance_id(self) -> str:
+        """The controllers' instanceID: workflows (and templates) of this cell carry it as INSTANCE_LABEL."""
+        return self.system_namespace
+
+    @property
+    def workflow_labels(self) -> dict[str, str]:
+        return {INSTANCE_LABEL: self.instance_id}
 
     def core(self) -> client.CoreV1Api:
         assert self.api is not None
@@ -113,28 +141,38 @@ class BuiltinInstallation:
             kube.delete_quietly(core.delete_collection_namespaced_pod, ns, grace_period_seconds=0)
             kube.delete_quietly(core.delete_namespace, ns)
         dyn = kube.dynamic_client(self.api)
+        run_id = self.lease.run_id if self.lease else None
         for api_version, kind, name in self.cluster_objects:
-            kube.delete_if_owned(dyn, api_version, kind, name)
+            kube.delete_if_owned(dyn, api_version, kind, name, run_id=run_id)
         for ns in self.created_namespaces:
             kube.delete_namespace(core, ns, NAMESPACE_GONE)
         self.api.close()
         self.api = None
 
 
-def workflow_namespace(cell_id: str) -> str:
+def cell_namespaces(run_id: str, cell_id: str) -> tuple[str, str]:
+    """(workflow namespace, system namespace) of a cell in a run (and xdist worker): `acf-RUN-CELL[-gwN]` and the
+    same with `-sys`; a long cell id is cut and given a digest so names stay unique and within 63 characters."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    name = f"acf-{cell_id}" + (f"-{worker}" if worker else "")
-    return name[:63].rstrip("-")
+    base = f"acf-{run_id[:6]}-{cell_id}" + (f"-{worker}" if worker else "")
+    if len(base) > 58:
+        base = base[:51].rstrip("-") + "-" + hashlib.sha256(base.encode()).hexdigest()[:6]
+    return base, f"{base}-sys"
 
 
 def install(cluster: ClusterInfo, artifacts: BuildArtifacts, baseline: BuildArtifacts, topology: Topology,
-            cell_id: str) -> BuiltinInstallation:
+            cell_id: str, lease: kube.RunLease) -> BuiltinInstallation:
     api = kube.api_client(cluster)
-    inst = BuiltinInstallation(cluster, topology, artifacts, baseline, workflow_namespace(cell_id), api=api)
+    workflows, system = cell_namespaces(lease.run_id, cell_id)
+    inst = BuiltinInstallation(cluster, topology, artifacts, baseline, workflows, system, lease=lease, api=api)
+    started = time.monotonic()
+    log.info("cell %s: installing (namespaces %s, %s)", cell_id, system, workflows)
     try:
         _install(api, inst, artifacts, baseline, topology)
+        log.info("cell %s: installed in %.1fs", cell_id, time.monotonic() - started)
     except BaseException as exc:
-        inst.uninstall()
+        with signals.deferred():  # a SIGTERM that stopped the install waits for this clean-up
+            inst.uninstall()
         if isinstance(exc, kube.KustomizeError):
             raise InstallError(f"the build's manifests cannot be rendered: {exc}") from None
         raise
@@ -145,20 +183,21 @@ def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtif
              topology: Topology) -> None:
     dyn = kube.dynamic_client(api)
     core = client.CoreV1Api(api)
-    owned = {kube.OWNED_LABEL: "true"}
+    assert inst.lease is not None
+    owned = inst.lease.labels
     if topology.id == "dsp-managed":
         raise InstallError("dsp-managed is installed by Data Science Pipelines, not by the suite")
     # The global install: the build's own in upstream-global, otherwise the baseline's.
     global_src = build if topology.id == "upstream-global" else baseline
     global_controller = build if topology.id in ("upstream-global", "dropin-global") else baseline
-    _claim_namespace(core, SYSTEM_NAMESPACE, inst)
+    _claim_namespace(core, inst.system_namespace, inst)
     _claim_namespace(core, inst.namespace, inst)
-    crds = manifests.labelled(manifests.load(build.source_dir / "manifests" / "base" / "crds" / "minimal"), owned)
-    kube.apply(dyn, crds)
-    system = manifests.labelled(_global_objects(global_src.source_dir), owned)
+    _share_crds(inst, build)
+    system = manifests.labelled(_global_objects(global_src.source_dir, inst.system_namespace), owned)
     for obj in system:
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == CONFIGMAP:
-            obj["data"] = {**(obj.get("data") or {}), "artifactRepository": s3.repository_config()}
+            obj["data"] = {**(obj.get("data") or {}), "artifactRepository": s3.repository_config(),
+                           "instanceID": inst.instance_id}
         if obj["kind"] == "Deployment" and obj["metadata"]["name"] == CONTROLLER:
             _controller_pod(obj, global_controller, namespaced_in=None)
             if topology.replaces_global:
@@ -174,37 +213,94 @@ def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtif
         kube.apply(dyn, _namespaced_controller(inst.namespace, build, topology, system, owned))
         inst.controllers.append(Controller(inst.namespace, CONTROLLER, "under test"))
     else:
-        inst.controllers.append(Controller(SYSTEM_NAMESPACE, CONTROLLER, "under test"))
+        inst.controllers.append(Controller(inst.system_namespace, CONTROLLER, "under test"))
+    log.info("cell %s: waiting for its controller in %s", inst.namespace, inst.under_test.namespace)
     try:
         wait_available(api, inst.under_test.namespace, CONTROLLER)
     except kube.WaitTimeout as exc:
-        log = pod_logs(core, inst.under_test.namespace, "app=workflow-controller", 40)
-        raise InstallError(f"{exc}\n--- controller log ---\n{log}") from None
+        tail = pod_logs(core, inst.under_test.namespace, "app=workflow-controller", 40)
+        raise InstallError(f"{exc}\n--- controller log ---\n{tail}") from None
 
 
 def _claim_namespace(core: client.CoreV1Api, name: str, inst: BuiltinInstallation) -> None:
-    """Create a namespace for this install; one that exists and is not ours is a clear error, never reused."""
-    owner = kube.namespace_owner(core, name)
-    if owner == "theirs":
-        raise InstallError(
-            f"namespace {name} already exists and was not created by argo-conformance; "
-            "remove it or use another cluster"
-        )
+    """Create a namespace for this install; one that exists and is not this run's is a clear error, never reused."""
+    assert inst.lease is not None
+    owner = kube.namespace_owner(core, name, run_id=inst.lease.run_id)
+    if owner in ("theirs", "another run's"):
+        who = "was not created by argo-conformance" if owner == "theirs" else "belongs to another run"
+        raise InstallError(f"namespace {name} already exists and {who}; it is left as it is: remove it or use "
+                           "another cluster")
     if owner == "ours":
-        kube.delete_namespace(core, name, NAMESPACE_GONE)  # a leftover of an interrupted run
-    metadata = client.V1ObjectMeta(name=name, labels={kube.OWNED_LABEL: "true"})
+        kube.delete_namespace(core, name, NAMESPACE_GONE)  # this run's, left by a cell that did not finish
+    metadata = client.V1ObjectMeta(name=name, labels=inst.lease.labels)
     core.create_namespace(client.V1Namespace(metadata=metadata))
     inst.created_namespaces.append(name)
 
 
-def _global_objects(source: Path) -> list[dict[str, Any]]:
+def _share_crds(inst: BuiltinInstallation, build: BuildArtifacts) -> None:
+    """Apply the build's minimal CRDs (shared by live runs, removed by the last one: `release_crds`); when the
+    cluster has Argo CRDs of its own, use them as they are."""
+    assert inst.lease is not None and inst.api is not None
+    labels = kube.owner_labels(inst.lease.run_id, CRDS_COMPONENT)
+    crds = manifests.labelled(manifests.load(build.source_dir / "manifests" / "base" / "crds" / "minimal"), labels)
+    dyn = kube.dynamic_client(inst.api)
+    theirs = [o["metadata"]["name"] for o in crds
+              if kube.object_owner(dyn, o["apiVersion"], o["kind"], o["metadata"]["name"]) == "theirs"]
+    if theirs:
+        inst.notes.append(f"the cluster's own Argo CRDs are used as they are ({', '.join(theirs[:3])}"
+                          f"{', ...' if len(theirs) > 3 else ''})")
+        return
+    kube.acquire(inst.lease, CRDS_COMPONENT, "", lambda shared: kube.apply(dyn, crds))
+
+
+def release_crds(lease: kube.RunLease) -> None:
+    """At the end of a run: remove the Argo CRDs if it used them and no other live run does."""
+    if CRDS_COMPONENT not in lease.uses:
+        return
+    api = lease.api
+    ext = client.ApiextensionsV1Api(api)
+
+    def remove() -> None:
+        selector = f"{kube.OWNED_LABEL}=true,{kube.COMPONENT_LABEL}={CRDS_COMPONENT}"
+        for crd in ext.list_custom_resource_definition(label_selector=selector).items:
+            kube.delete_quietly(ext.delete_custom_resource_definition, objects.name(crd))
+        kube.wait_for("the Argo CRDs to be gone", lambda: (
+            not (left := ext.list_custom_resource_definition(label_selector=selector).items),
+            [objects.name(c) for c in left]), NAMESPACE_GONE)
+
+    kube.release(lease, CRDS_COMPONENT, "", remove)
+
+
+def _global_objects(source: Path, namespace: str) -> list[dict[str, Any]]:
     """The build's cluster install without its CRDs (applied from the build under test): controller, Argo Server,
-    their cluster RBAC. v3.7 split cluster-install/ into the CRDs and cluster-install-no-crds/."""
+    their cluster RBAC, in `namespace`. v3.7 split cluster-install/ into the CRDs and cluster-install-no-crds/.
+    Cluster-wide objects are renamed for the cell (`NAME-NAMESPACE`); the aggregated roles are left out."""
     root = source / "manifests"
     no_crds = root / "cluster-install-no-crds"
     objects = manifests.load(no_crds if no_crds.is_dir() else root / "cluster-install")
-    objects = [o for o in objects if o["kind"] != "CustomResourceDefinition"]
-    return manifests.in_namespace(objects, SYSTEM_NAMESPACE)
+    objects = [o for o in objects if o["kind"] != "CustomResourceDefinition" and not _aggregated(o)]
+    return _renamed_for(manifests.in_namespace(objects, namespace), namespace)
+
+
+def _aggregated(obj: dict[str, Any]) -> bool:
+    return any(key.startswith(AGGREGATE_LABEL) for key in (obj["metadata"].get("labels") or {}))
+
+
+def _renamed_for(objects: list[dict[str, Any]], suffix: str) -> list[dict[str, Any]]:
+    """Cluster-scoped objects (but Namespaces and CRDs) get `-SUFFIX`, and so do the references to them."""
+    renamed = {(o["kind"], o["metadata"]["name"]) for o in objects
+               if o["kind"] in ("ClusterRole", "ClusterRoleBinding", "PriorityClass")}
+    for obj in objects:
+        if (obj["kind"], obj["metadata"]["name"]) in renamed:
+            obj["metadata"]["name"] = f"{obj['metadata']['name']}-{suffix}"
+        ref = obj.get("roleRef")
+        if ref and ("ClusterRole", ref.get("name")) in renamed:
+            ref["name"] = f"{ref['name']}-{suffix}"
+        if obj["kind"] == "Deployment":
+            pod = obj["spec"]["template"]["spec"]
+            if ("PriorityClass", pod.get("priorityClassName")) in renamed:
+                pod["priorityClassName"] = f"{pod['priorityClassName']}-{suffix}"
+    return objects
 
 
 def _workflow_namespace_objects(namespace: str, build: BuildArtifacts, owned: dict[str, str]) -> list[dict[str, Any]]:
@@ -220,7 +316,7 @@ def _workflow_namespace_objects(namespace: str, build: BuildArtifacts, owned: di
             "subjects": [{"kind": "ServiceAccount", "name": WORKFLOW_SA}],
         },
     ]
-    return manifests.labelled(manifests.in_namespace(objects, namespace), owned) + [s3.credentials_secret(namespace)]
+    return manifests.labelled(manifests.in_namespace(objects, namespace) + [s3.credentials_secret(namespace)], owned)
 
 
 def _namespaced_controller(namespace: str, build: BuildArtifacts, topology: Topology,

@@ -39,7 +39,9 @@ class WorkflowRunner:
         self.installation = installation
         self.namespace = installation.namespace
         self.submitted: list[str] = []
-        self.labels: dict[str, str] = {}  # added to every workflow submitted (e.g. a controller instance id)
+        # added to every workflow, template and cron workflow created: the cell's controller instance id (an
+        # installation may offer `workflow_labels`; the built-in one does, see install.py)
+        self.labels: dict[str, str] = dict(getattr(installation, "workflow_labels", None) or {})
         self.durations: dict[str, float] = {}  # finished workflows' own run time, seconds
         self.dialect_notes: list[str] = []  # how the suite's manifests were converted for this controller's line
         self.manifest_dirs: list[Path] = []  # searched first by `load` (the asking check's own manifests)
@@ -98,6 +100,7 @@ class WorkflowRunner:
         """Create or update (server-side apply) a WorkflowTemplate in this namespace."""
         body = copy.deepcopy(manifest)
         body["metadata"]["namespace"] = self.namespace
+        body["metadata"].setdefault("labels", {}).update(self.labels)
         body["spec"].setdefault("serviceAccountName", self.installation.workflow_service_account)
         apply(dynamic_client(self.api), [body])
         return str(body["metadata"]["name"])
@@ -105,6 +108,7 @@ class WorkflowRunner:
     def create_cron(self, manifest: Workflow) -> str:
         body = copy.deepcopy(manifest)
         body["spec"]["workflowSpec"].setdefault("serviceAccountName", self.installation.workflow_service_account)
+        body.setdefault("metadata", {}).setdefault("labels", {}).update(self.labels)
         created = wfapi.create(self.api, self.namespace, body, plural="cronworkflows")
         return str(created["metadata"]["name"])
 

@@ -1,0 +1,52 @@
+"""Issue 13 on a real cluster: `pytest -n 2` runs cells side by side on one cluster. Each cell's tests stay on one
+worker (the plugin turns --dist load into loadgroup), each cell has namespaces and cluster-wide objects of its own,
+and what one cluster holds once (Argo's CRDs, the S3 server, Kueue) is shared through the run's leases: a worker
+never removes what the other still uses. Afterwards nothing of the run is left."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_argo_conformance import kube
+from pytest_argo_conformance.config.paths import suites_dir
+
+pytestmark = pytest.mark.cluster
+
+TOPOLOGIES = "upstream-global,native-namespaced,namespaced-copy"
+CHECKS = "smoke_workflow or steps_artifacts or kueue_gates_labelled"
+
+
+def test_two_workers_run_cells_side_by_side(local_cluster: Any, tmp_path: Path) -> None:
+    args = [
+        sys.executable, "-m", "pytest", str(suites_dir() / "test_controllers.py"),
+        str(suites_dir() / "test_workflows.py"), str(suites_dir() / "test_kueue.py"),
+        "-n", "2", "-v", "-p", "argo_conformance", "--argo-provider=local", f"--cluster-name={local_cluster.name}",
+        "--keep-cluster", f"--argo-topology={TOPOLOGIES}", f"--argo-report-dir={tmp_path / 'report'}",
+        "-p", "no:cacheprovider", "-k", CHECKS,
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=2400, check=False)
+    print(done.stdout[-6000:])
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    matrix = json.loads((tmp_path / "report" / "matrix.json").read_text())
+    outcomes = {(c["topology"], c["check"]): c["outcome"] for c in matrix["cells"]}
+    assert len(outcomes) == 9 and set(outcomes.values()) == {"passed"}, outcomes
+    workers = set(re.findall(r"\[(gw\d)\] \[\s*\d+%\] PASSED", done.stdout))
+    assert workers == {"gw0", "gw1"}, f"both workers ran cells: {workers}"
+    api = kube.api_client(local_cluster)
+    try:
+        dyn = kube.dynamic_client(api)
+        left = [f"{kind}/{o.metadata.name}" for api_version, kind in (
+            ("v1", "Namespace"), ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRole"), ("coordination.k8s.io/v1", "Lease"))
+            for o in dyn.resources.get(api_version=api_version, kind=kind).get(
+                label_selector=f"{kube.OWNED_LABEL}=true").items]
+    finally:
+        api.close()
+    assert left == []

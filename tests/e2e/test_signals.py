@@ -1,0 +1,128 @@
+"""Issue 13 on a real cluster: a pytest session of the suite, stopped by a signal at a known point, ends with its
+clean-up done (no namespace, cluster-wide object or lease of the run is left) and writes the matrix with the
+interrupted check marked as such:
+- SIGTERM (what CI systems send on cancel) while a check waits for its workflow;
+- SIGINT while a cell installs, and a second SIGINT while it cleans up (ignored, with one line, so that the
+  clean-up finishes).
+The point is known from the run's own progress lines (`--log-cli-level=INFO`)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pins import BASELINE
+from pytest_argo_conformance import kube
+
+pytestmark = pytest.mark.cluster
+
+CHECKS = '''
+from pytest_argo_conformance.components.argo.runner import pin_images
+
+SLEEPS = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "sleeps-"},
+          "spec": {"entrypoint": "main", "templates": [
+              {"name": "main", "container": {"image": "busybox", "command": ["sleep", "600"]}}]}}
+
+
+def test_waits_for_a_long_workflow(argo_workflows):
+    pin_images(SLEEPS)
+    argo_workflows.run(SLEEPS, timeout=900)
+
+
+def test_after(argo):
+    pass
+'''
+
+
+class Session:
+    """A pytest session of the suite in a subprocess, its output read line by line as it comes."""
+
+    def __init__(self, local_cluster: Any, work: Path) -> None:
+        (work / "test_long.py").write_text(CHECKS)
+        args = [
+            sys.executable, "-m", "pytest", str(work / "test_long.py"), "-p", "argo_conformance",
+            "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
+            f"--argo-controller=upstream={BASELINE}", "--argo-topology=upstream-global",
+            f"--argo-report-dir={work / 'report'}", "-p", "no:cacheprovider", "--log-cli-level=INFO",
+        ]
+        self.work = work
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for_line(self, text: str, timeout: float) -> None:
+        def seen() -> tuple[bool, str]:
+            if self.proc.poll() is not None:
+                raise kube.GiveUp(f"the session ended ({self.proc.returncode}):\n" + "\n".join(self.lines[-40:]))
+            return any(text in line for line in self.lines), (self.lines or ["nothing"])[-1]
+
+        kube.wait_for(f"the session to print {text!r}", seen, timeout, interval=0.2)
+
+    def end(self, timeout: float) -> str:
+        self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=10)
+        return "\n".join(self.lines)
+
+    def matrix(self) -> dict[str, tuple[str, str]]:
+        found = json.loads((self.work / "report" / "matrix.json").read_text())
+        return {c["check"]: (c["outcome"], c["reason"]) for c in found["cells"]}
+
+
+def ours_left(local_cluster: Any) -> list[str]:
+    api = kube.api_client(local_cluster)
+    try:
+        dyn = kube.dynamic_client(api)
+        return [f"{kind}/{o.metadata.name}" for api_version, kind in (
+            ("v1", "Namespace"), ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRole"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+            ("scheduling.k8s.io/v1", "PriorityClass"), ("coordination.k8s.io/v1", "Lease"))
+            for o in dyn.resources.get(api_version=api_version, kind=kind).get(
+                label_selector=f"{kube.OWNED_LABEL}=true").items]
+    finally:
+        api.close()
+
+
+def test_sigterm_during_a_workflow_wait(local_cluster: Any, tmp_path: Path) -> None:
+    session = Session(local_cluster, tmp_path)
+    session.wait_for_line(": submitted in ", timeout=900)
+    time.sleep(2)  # inside the wait for the workflow
+    session.proc.send_signal(signal.SIGTERM)
+    output = session.end(timeout=600)
+    print(output[-5000:])
+    assert session.proc.returncode == pytest.ExitCode.INTERRUPTED, output[-3000:]
+    assert session.matrix() == {
+        "test_waits_for_a_long_workflow": ("error", "interrupted by SIGTERM while it ran"),
+        "test_after": ("skipped", "not run: interrupted by SIGTERM"),
+    }
+    assert ours_left(local_cluster) == []
+
+
+def test_two_sigints_during_an_install(local_cluster: Any, tmp_path: Path) -> None:
+    session = Session(local_cluster, tmp_path)
+    session.wait_for_line(": waiting for its controller in ", timeout=900)
+    session.proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)  # the clean-up of the half-made install is under way
+    session.proc.send_signal(signal.SIGINT)
+    output = session.end(timeout=600)
+    print(output[-5000:])
+    assert session.proc.returncode == pytest.ExitCode.INTERRUPTED, output[-3000:]
+    assert "SIGINT ignored: cleaning up after SIGINT" in output
+    assert session.matrix() == {
+        "test_waits_for_a_long_workflow": ("error", "interrupted by SIGINT while it ran"),
+        "test_after": ("skipped", "not run: interrupted by SIGINT"),
+    }
+    assert ours_left(local_cluster) == []
