@@ -36,9 +36,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from pytest_argo_conformance.plugin import builtin_hooks, fixtures
+    from pytest_argo_conformance.plugin import builtin_hooks, fixtures, redaction
 
     config.pluginmanager.register(builtin_hooks, "argo-conformance-builtin-hooks")
+    config.pluginmanager.register(redaction.Redaction(config), "argo-conformance-redaction")  # tokens never leave
     config.stash[SETTINGS_KEY] = settings = options.load(config)
     config.stash[RUN_ID_KEY] = _run_id(config)
     from pytest_argo_conformance.process import signals

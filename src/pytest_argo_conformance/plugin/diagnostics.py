@@ -11,7 +11,7 @@ from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance.components.argo import workflows as wfapi
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
-from pytest_argo_conformance.kube import objects
+from pytest_argo_conformance.kube import objects, secrets
 
 LOG_TAIL = 60
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
@@ -78,7 +78,9 @@ def _events(core: client.CoreV1Api, namespace: str) -> str:
 
 
 def attach(report: pytest.TestReport, sections: list[tuple[str, str]]) -> None:
-    """Add the sections to the report (terminal, JUnit) and, when Allure is recording, to Allure."""
+    """Add the sections to the report (terminal, JUnit) and, when Allure is recording, to Allure; redacted (logs may
+    hold a token), since they are added after the plugin's redaction of the report (plugin/redaction.py)."""
+    sections = [(secrets.redact(title), secrets.redact(text)) for title, text in sections]
     try:
         import allure
 

@@ -14,7 +14,7 @@ from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo.install import wait_available
 from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.config.timeouts import PORT_FORWARD, TOKEN_ISSUED, TOKEN_SECONDS
-from pytest_argo_conformance.kube import objects
+from pytest_argo_conformance.kube import objects, secrets
 from pytest_argo_conformance.providers.base import Capability
 
 CLIENT_SA = "argo-conformance-client"
@@ -66,7 +66,8 @@ def _listening(port: int, proc: subprocess.Popen[bytes]) -> tuple[bool, str]:
 
 def client_token(inst: Installation) -> str:
     """A short-lived token of a service account that may only read templates and submit/read workflows in the
-    workflow namespace. Callers must keep it out of logs and reports."""
+    workflow namespace. It is registered with `kube.secrets`, so the plugin redacts it from reports, captured output,
+    log records and Allure results; callers still never log or print it."""
     assert inst.api is not None
     ns = inst.namespace
     rules = [
@@ -74,7 +75,8 @@ def client_token(inst: Installation) -> str:
         {"apiGroups": ["argoproj.io"], "resources": ["workflows"],
          "verbs": ["get", "list", "watch", "create", "update", "patch"]},
     ]
-    owned = {kube.OWNED_LABEL: "true"}
+    lease = getattr(inst, "lease", None)  # the built-in install's: the run's owner labels
+    owned = lease.labels if isinstance(lease, kube.RunLease) else {kube.OWNED_LABEL: "true"}
     kube.apply(kube.dynamic_client(inst.api), [
         {"apiVersion": "v1", "kind": "ServiceAccount",
          "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}},
@@ -91,4 +93,5 @@ def client_token(inst: Installation) -> str:
         token = client.CoreV1Api(inst.api).create_namespaced_service_account_token(CLIENT_SA, ns, request)
         return True, str(objects.present(token.status, "status").token)
 
-    return kube.wait_for(f"a token of service account {ns}/{CLIENT_SA}", issued, TOKEN_ISSUED, interval=0.5)
+    return secrets.register(
+        kube.wait_for(f"a token of service account {ns}/{CLIENT_SA}", issued, TOKEN_ISSUED, interval=0.5))
