@@ -3,7 +3,8 @@ clean-up done (no namespace, cluster-wide object or lease of the run is left) an
 interrupted check marked as such:
 - SIGTERM (what CI systems send on cancel) while a check waits for its workflow;
 - SIGINT while a cell installs, and a second SIGINT while it cleans up (ignored, with one line, so that the
-  clean-up finishes).
+  clean-up finishes);
+- SIGKILL (nothing can run): the next run, once the killed run's lease has run out, removes what it left.
 The point is known from the run's own progress lines (`--log-cli-level=INFO`)."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 
 from pins import BASELINE
 from pytest_argo_conformance import kube
+from pytest_argo_conformance.config.timeouts import RUN_LEASE
 
 pytestmark = pytest.mark.cluster
 
@@ -45,8 +47,9 @@ def test_after(argo):
 class Session:
     """A pytest session of the suite in a subprocess, its output read line by line as it comes."""
 
-    def __init__(self, local_cluster: Any, work: Path) -> None:
-        (work / "test_long.py").write_text(CHECKS)
+    def __init__(self, local_cluster: Any, work: Path, checks: str = CHECKS) -> None:
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "test_long.py").write_text(checks)
         args = [
             sys.executable, "-m", "pytest", str(work / "test_long.py"), "-p", "argo_conformance",
             "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
@@ -125,4 +128,19 @@ def test_two_sigints_during_an_install(local_cluster: Any, tmp_path: Path) -> No
         "test_waits_for_a_long_workflow": ("error", "interrupted by SIGINT while it ran"),
         "test_after": ("skipped", "not run: interrupted by SIGINT"),
     }
+    assert ours_left(local_cluster) == []
+
+
+def test_after_kill_9_the_next_run_leaves_nothing(local_cluster: Any, tmp_path: Path) -> None:
+    killed = Session(local_cluster, tmp_path / "killed")
+    killed.wait_for_line(": submitted in ", timeout=900)
+    killed.proc.kill()
+    killed.end(timeout=60)
+    left = ours_left(local_cluster)
+    assert any(found.startswith("Namespace/acf-") for found in left), left  # what SIGKILL leaves
+    time.sleep(RUN_LEASE + 1)  # the killed run's lease runs out: it is dead
+    after = Session(local_cluster, tmp_path / "after", checks="def test_cell(argo):\n    pass\n")
+    output = after.end(timeout=900)
+    assert after.proc.returncode == 0, output[-3000:]
+    assert "removed what dead runs left: " in output
     assert ours_left(local_cluster) == []

@@ -29,7 +29,7 @@ from kubernetes.client.exceptions import ApiException
 from pytest_argo_conformance.config.timeouts import API_REQUEST, LOCK_WAIT, RUN_LEASE
 from pytest_argo_conformance.kube import objects
 from pytest_argo_conformance.kube.client import COMPONENT_LABEL, OWNED_LABEL, RUN_LABEL, delete_quietly, dynamic_client
-from pytest_argo_conformance.kube.waits import wait_for
+from pytest_argo_conformance.kube.waits import delete_namespace, wait_for, watch_until
 
 USES_ANNOTATION = "argo-conformance/uses"
 LEASE_NAMESPACE = "default"
@@ -190,6 +190,9 @@ def locked(lease: RunLease, what: str, timeout: float = LOCK_WAIT) -> Iterator[N
 GARBAGE_KINDS = (  # cluster-scoped kinds the suite creates, in the order a dead run's are removed
     ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
     ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
+    ("kueue.x-k8s.io/v1beta1", "ClusterQueue"),  # a Kueue check's queues (with the cluster's own Kueue too)
+    ("kueue.x-k8s.io/v1beta1", "ResourceFlavor"),
+    ("kueue.x-k8s.io/v1beta1", "WorkloadPriorityClass"),
     ("v1", "Namespace"),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
@@ -199,9 +202,10 @@ GARBAGE_KINDS = (  # cluster-scoped kinds the suite creates, in the order a dead
 )
 
 
-def collect_garbage(lease: RunLease) -> list[str]:
+def collect_garbage(lease: RunLease, wait: float = 0) -> list[str]:
     """Delete what dead runs left (objects with OWNED_LABEL whose run has no live lease), except shared
-    components a live run uses. Returns `Kind/name` of each object deleted; never waits for them to go."""
+    components a live run uses. Returns `Kind/name` of each object deleted; with `wait`, waits up to that long
+    for each namespace and CRD among them to be gone (so that this run may make ones of the same names)."""
     api = lease.api
     with locked(lease, "garbage"):
         alive = live_runs(api) | {lease.run_id}
@@ -229,6 +233,15 @@ def collect_garbage(lease: RunLease) -> list[str]:
                                LEASE_NAMESPACE)
     if removed:
         log.info("run %s: removed what dead runs left: %s", lease.run_id, ", ".join(removed))
+    if wait:
+        core, ext = client.CoreV1Api(api), client.ApiextensionsV1Api(api)
+        for found in removed:
+            kind, name = found.split("/", 1)
+            if kind == "Namespace":
+                delete_namespace(core, name, wait)
+            elif kind == "CustomResourceDefinition":
+                watch_until(f"CRD {name} to be deleted", ext.list_custom_resource_definition,
+                            field_selector=f"metadata.name={name}", until=lambda left: not left, timeout=wait)
     return removed
 
 

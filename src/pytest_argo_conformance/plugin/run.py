@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from kubernetes.client.exceptions import ApiException
 
+from pytest_argo_conformance.config.timeouts import NAMESPACE_GONE
 from pytest_argo_conformance.kube import RunLease, api_client, collect_garbage
 from pytest_argo_conformance.plugin.stash import LEASE_KEY, RUN_ID_KEY
 from pytest_argo_conformance.providers.base import ClusterInfo
@@ -24,7 +25,7 @@ def lease(config: pytest.Config, cluster: ClusterInfo) -> RunLease:
     try:
         taken.start()
         config.stash[LEASE_KEY] = taken
-        collect_garbage(taken)
+        collect_garbage(taken, wait=NAMESPACE_GONE)
     except ApiException as exc:
         failure = f"this run cannot hold its lease in the cluster ({cluster.name}): {exc.status} {exc.reason}"
     else:
@@ -33,8 +34,9 @@ def lease(config: pytest.Config, cluster: ClusterInfo) -> RunLease:
 
 
 def end(config: pytest.Config, guarded: Callable[[str, Callable[[], object]], None]) -> None:
-    """Give up the lease (first the Argo CRDs, when no other live run uses them); `guarded(what, call)` runs a
-    clean-up step so that its failure is a warning, not an error."""
+    """Give up the lease: first the Argo CRDs (when no other live run uses them) and what dead runs left (a run
+    killed with -9 before this one started); `guarded(what, call)` runs a clean-up step so that its failure is a
+    warning, not an error."""
     from pytest_argo_conformance.components.argo.install import release_crds
 
     found = config.stash.get(LEASE_KEY, None)
@@ -42,5 +44,6 @@ def end(config: pytest.Config, guarded: Callable[[str, Callable[[], object]], No
         return
     del config.stash[LEASE_KEY]
     guarded("removing the Argo CRDs", lambda: release_crds(found))
+    guarded("removing what dead runs left", lambda: collect_garbage(found, wait=NAMESPACE_GONE))
     guarded("giving up this run's lease", found.stop)
     found.api.close()

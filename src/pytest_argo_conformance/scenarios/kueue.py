@@ -92,7 +92,9 @@ def kueue_queues(
     namespace = argo.namespace
     core.patch_namespace(namespace, {"metadata": {"labels": {ENABLED_LABEL: "enabled"}}})
     assert argo.api is not None
-    factory = QueueFactory(argo.api, namespace)
+    from pytest_argo_conformance.plugin import run
+
+    factory = QueueFactory(argo.api, namespace, run.lease(request.config, argo.cluster).labels)
     yield factory
     _delete_workflows(argo)
     release_pods(core, namespace)
@@ -104,12 +106,13 @@ def kueue_queues(
 class QueueFactory:
     """`kueue_queues(quota, preemption)`; `.made` lists the queues (a failing check's report describes them)."""
 
-    def __init__(self, api: client.ApiClient, namespace: str) -> None:
-        self.api, self.namespace = api, namespace
+    def __init__(self, api: client.ApiClient, namespace: str, labels: dict[str, str]) -> None:
+        self.api, self.namespace, self.labels = api, namespace, labels
         self.made: list[Queues] = []
 
     def __call__(self, quota: Quota | None = None, preemption: bool = False) -> Queues:
-        queues = Queues(self.api, self.namespace, f"acf-{uuid.uuid4().hex[:8]}", quota or Quota())
+        queues = Queues(self.api, self.namespace, f"acf-{uuid.uuid4().hex[:8]}", quota or Quota(),
+                        labels=self.labels)
         self.made.append(queues)
         queues.create(preemption)
         return queues

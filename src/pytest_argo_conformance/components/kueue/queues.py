@@ -42,6 +42,7 @@ class Queues:
     quota: Quota
     created: list[tuple[str, str | None]] = field(default_factory=list)  # (plural, namespace)
     priority_classes: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=lambda: {kube.OWNED_LABEL: "true"})  # the run's owner labels
 
     @property
     def local_queue(self) -> str:
@@ -49,7 +50,7 @@ class Queues:
 
     def create(self, preemption: bool = False) -> None:
         custom = client.CustomObjectsApi(self.api)
-        owned = {kube.OWNED_LABEL: "true"}
+        owned = self.labels
         flavor = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "ResourceFlavor",
                   "metadata": {"name": self.name, "labels": owned}}
         resources = [("cpu", self.quota.cpu), ("memory", self.quota.memory), (GPU, self.quota.gpu)]
@@ -87,7 +88,7 @@ class Queues:
         """A WorkloadPriorityClass; pods choose it with the label kueue.x-k8s.io/priority-class."""
         name = f"{self.name}-{suffix}"
         body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "WorkloadPriorityClass",
-                "metadata": {"name": name, "labels": {kube.OWNED_LABEL: "true"}}, "value": value}
+                "metadata": {"name": name, "labels": self.labels}, "value": value}
         client.CustomObjectsApi(self.api).create_cluster_custom_object(GROUP, VERSION, "workloadpriorityclasses", body)
         self.priority_classes.append(name)
         return name
