@@ -1,4 +1,5 @@
-"""A recording stand-in for `kind` and `kubectl`: logs each argv as a JSON line and keeps kind's cluster list."""
+"""A recording stand-in for `kind` and `kubectl`: logs each argv as a JSON line and keeps kind's cluster list
+(and, once `docker_has` was called, which images the local Docker has for `kind load docker-image`)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ if Path(sys.argv[0]).name == "kind":
         )
     elif args[:2] == ["delete", "cluster"]:
         clusters.remove(opt("--name"))
+    elif args[:2] == ["load", "docker-image"] and (state / "docker-images").exists():
+        if args[-1] not in (state / "docker-images").read_text().split():  # what real kind says, and its exit code
+            print(f"ERROR: image: \\"{{args[-1]}}\\" not present locally", file=sys.stderr)
+            sys.exit(1)
     clusters_file.write_text("\\n".join(clusters))
 """
 
@@ -57,6 +62,11 @@ class RecordingBin:
     def add_cluster(self, name: str) -> None:
         self.state.mkdir(exist_ok=True)
         (self.state / "clusters").write_text(name)
+
+    def docker_has(self, *images: str) -> None:
+        """From now on `kind load docker-image` finds only these images in the local Docker (fails for others)."""
+        self.state.mkdir(exist_ok=True)
+        (self.state / "docker-images").write_text("\n".join(images))
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("PATH", f"{self.bin}{os.pathsep}{os.environ['PATH']}")

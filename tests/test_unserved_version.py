@@ -84,3 +84,22 @@ def test_build_progress_shows_live_with_log_cli_level_info(pytester: pytest.Pyte
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["INFO *pytest_argo_conformance.components.argo.build*building argo new (v4.0.7) "
                                  "from source ..."])
+
+
+def test_a_version_of_no_line_is_one_line_that_says_what_to_give_instead(
+    pytester: pytest.Pytester, refusing_go: Path
+) -> None:
+    """`x=v9.9.9`: a major version with no module here; the cell's one line names the version and the module path,
+    lists the versions that do build, and says what else to give. No traceback."""
+    pytester.makeconftest(BUILDING_STANDIN)
+    pytester.makepyfile(test_cells="def test_a(argo): pass\n")
+    result = pytester.runpytest("-p", "argo_conformance", "--argo-topology=upstream-global",
+                                "--argo-controller=x=v9.9.9", "-k", "x-", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    assert (
+        "build x (v9.9.9) is not available: build x: upstream v9.9.9 (github.com/argoproj/argo-workflows/v9) cannot be "
+        "had from the Go module proxy here (403 Forbidden); versions that build here: "
+        f"{PREVIOUS_LINE}, {BASELINE}, {V4}, or give the build as an image, go:MODULE@VERSION or a source directory"
+    ) in result.stdout.lines, result.stdout.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    assert refusing_go.read_text().splitlines() == ["mod download -json github.com/argoproj/argo-workflows/v9@v9.9.9"]

@@ -1,11 +1,13 @@
 """Every timeout, in seconds, in one place."""
 
 API_REQUEST = 30  # one Kubernetes API request
+API_CONNECT = 5  # connecting to an existing cluster's API server when attaching (no retries)
 DOCKER_PROBE = 5  # `docker info` while choosing the auto provider
 KIND_CREATE = 600  # kind create cluster
 KIND_LOAD = 300  # kind load docker-image / image-archive
 GO_DOWNLOAD = 600  # go mod download of one module
 GO_BUILD = 1800  # one go build of the Argo binaries, cold
+PATCH_APPLY = 60  # git apply of a planted defect's patch to a build's source copy
 CONTROLLER_READY = 180  # a controller Deployment becomes available after install
 NAMESPACE_GONE = 180  # a deleted namespace disappears
 WORKFLOW_DEFAULT = 180  # a check's workflow reaches the awaited condition

@@ -59,10 +59,11 @@ class KindProvider:
             check=False,
         )
         if existing.returncode != 0:
-            raise ProviderError(f"`kind get clusters` failed: {existing.stderr.strip() or existing.returncode}")
+            raise ProviderError(f"`kind get clusters` failed (exit {existing.returncode}): "
+                                f"{_kind_error(existing.stderr) or 'no output'}")
         self.created = self.cluster.name not in existing.stdout.split()
         if not self.created:  # pytest-kind reads the kubeconfig of a cluster it reuses: have kind write it
-            subprocess.run(
+            exported = subprocess.run(
                 [
                     str(self.cluster.kind_path),
                     "export",
@@ -70,9 +71,16 @@ class KindProvider:
                     f"--name={self.cluster.name}",
                     f"--kubeconfig={self.cluster.kubeconfig_path}",
                 ],
-                check=True,
+                capture_output=True,
+                text=True,
                 timeout=KIND_CREATE,
+                check=False,
             )
+            if exported.returncode != 0:
+                raise ProviderError(
+                    f"`kind export kubeconfig --name={self.cluster.name}` failed (exit {exported.returncode}): "
+                    f"{_kind_error(exported.stderr) or 'no output'}"
+                )
         try:
             self.cluster.create(self.config_file)
         except subprocess.CalledProcessError as exc:
@@ -89,14 +97,29 @@ class KindProvider:
         )
 
     def load_image(self, image: str, archive: Path | None = None) -> None:
+        """`kind load docker-image` (from this machine's Docker) or `kind load image-archive`; a failure is one
+        ProviderError line that names the image and what to do."""
+        kind = str(self.cluster.kind_path)
         if archive is None:
-            self.cluster.load_docker_image(image)
+            args = [kind, "load", "docker-image", "--name", self.cluster.name, image]
+        else:
+            args = [kind, "load", "image-archive", str(archive), "--name", self.cluster.name]
+        what = f"`kind load {args[2]}` of {image} into cluster {self.cluster.name}"
+        try:
+            done = subprocess.run(args, capture_output=True, text=True, timeout=KIND_LOAD, check=False)
+        except subprocess.TimeoutExpired:
+            raise ProviderError(f"{what} still running after {KIND_LOAD}s: check that Docker answers "
+                                "(docker info)") from None
+        if done.returncode == 0:
             return
-        subprocess.run(
-            [str(self.cluster.kind_path), "load", "image-archive", str(archive), "--name", self.cluster.name],
-            check=True,
-            timeout=KIND_LOAD,
-        )
+        said = _kind_error(done.stderr or done.stdout)
+        if archive is None and "not present locally" in said:
+            raise ProviderError(
+                f"image {image} is not in this machine's Docker, so kind cannot load it into cluster "
+                f"{self.cluster.name}: pull or build it first (docker pull {image}), or name an image that is there "
+                "with --argo-controller NAME=IMAGE[,argoexec=IMAGE]"
+            )
+        raise ProviderError(f"{what} failed (exit {done.returncode}): {said or 'no output'}")
 
     def missing_images(self, names: Sequence[str]) -> list[str]:
         return []  # kind's nodes pull what was not loaded
@@ -104,3 +127,11 @@ class KindProvider:
     def down(self) -> None:
         if self.created and not self.keep:
             self.cluster.delete()
+
+
+def _kind_error(output: str) -> str:
+    """kind's own complaint in one line: its last `ERROR: ...` line, else its last line of output."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
+    said = (errors or lines or [""])[-1]
+    return said if len(said) <= 240 else said[:237] + "..."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, base_version, patch_file
 from pytest_argo_conformance.config.paths import cache_dir
+from pytest_argo_conformance.config.timeouts import PATCH_APPLY
 from pytest_argo_conformance.toolchain.gobuild import BuildError, go_build, module_dir, module_path, writable_copy
 from pytest_argo_conformance.toolchain.gobuild import ModuleUnavailable as ModuleUnavailable
 
@@ -130,13 +132,67 @@ def upstream_module(version: str) -> str:
 
 
 def _apply_patch(build: ControllerBuild, src: Path) -> None:
+    """Apply the build's patch to its source copy, all or nothing. A patch that does not apply is one line naming
+    the patch file and the first hunk (or file) that failed, from `git apply`'s own words."""
     patch = patch_file(build.ref)
     assert patch is not None
-    done = subprocess.run(
-        ["git", "apply", "--verbose", str(patch)], cwd=src, capture_output=True, text=True, timeout=60, check=False
-    )
+    version = base_version(build.ref)
+    # GIT_CEILING_DIRECTORIES: inside someone's git work tree (a cache under a CI workspace), `git apply` would
+    # take the patch's paths as relative to that repository's top and silently skip them all.
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(src.parent)}
+    try:
+        done = subprocess.run(["git", "apply", "--verbose", str(patch)], cwd=src, env=env, capture_output=True,
+                              text=True, timeout=PATCH_APPLY, check=False)
+    except FileNotFoundError:
+        raise ArgoBuildError(f"build {build.name}: git is not on PATH; install git to apply {patch}") from None
+    except subprocess.TimeoutExpired:
+        raise ArgoBuildError(f"build {build.name}: git apply {patch} still running after {PATCH_APPLY}s") from None
     if done.returncode != 0:
-        raise ArgoBuildError(f"build {build.name}: {patch.name} does not apply: {done.stderr.strip()}")
+        raise ArgoBuildError(f"build {build.name}: patch {patch} does not apply to {version}: "
+                             f"{patch_failure(done.stderr, patch.read_text(errors='replace'))}; make it apply to "
+                             f"{version} (`git apply --check` in that version's source lists every problem)")
+
+
+def patch_failure(stderr: str, patch_text: str = "") -> str:
+    """`git apply`'s complaint in a few words: the first hunk (with its @@ header from `patch_text`) or file that
+    failed, and how many more did."""
+    problems: list[str] = []
+    searching = False  # "error: while searching for:" is followed by the hunk's own lines, up to the next error
+    for line in stderr.splitlines():
+        if not line.startswith("error: "):
+            continue  # progress ("Checking patch ...") or the text of a hunk that was searched for
+        text = line.removeprefix("error: ").strip()
+        searching = text == "while searching for:"
+        failed = re.fullmatch(r"patch failed: (.+):(\d+)", text)
+        if failed:
+            hunk = " ".join(filter(None, ["hunk", _hunk_header(patch_text, failed[1], failed[2])]))
+            problems.append(f"{hunk} at {failed[1]}:{failed[2]} does not match the source")
+        elif searching or text.endswith(": patch does not apply"):
+            continue  # the "patch failed" line says which hunk
+        elif text.endswith(": No such file or directory"):
+            problems.append(f"{text.removesuffix(': No such file or directory')} is not in the source")
+        elif text.endswith(": already exists in working directory"):
+            problems.append(f"{text.removesuffix(': already exists in working directory')} already exists")
+        elif text.startswith("No valid patches in input"):
+            problems.append("it holds no diff (no ---/+++ file headers)")
+        else:
+            problems.append(text)
+    if not problems:
+        return " ".join(stderr.split())[-200:] or "git apply failed without saying why"
+    first = problems[0] if len(problems[0]) <= 240 else problems[0][:237] + "..."
+    more = len(problems) - 1
+    return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+def _hunk_header(patch_text: str, path: str, line: str) -> str:
+    """The `@@ -LINE,... @@` header of the hunk of `path` that starts at `line` ("" when not found)."""
+    in_file = False
+    for row in patch_text.splitlines():
+        if row.startswith("+++ "):
+            in_file = row[4:].split("\t")[0].strip().removeprefix("b/") == path
+        elif in_file and re.match(rf"@@ -{line}(,\d+)? \+", row):
+            return " ".join(row.split())[:120]
+    return ""
 
 
 def _restore_signal_linux(src: Path) -> None:
