@@ -157,7 +157,7 @@ def test_a_session_fails_each_cell_of_a_build_whose_patch_does_not_apply_with_th
                                 f"--argo-controller=mutant={BASELINE}+patch:{patch}", "-k", "mutant",
                                 "-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)
-    line = (f"build mutant ({BASELINE}+patch:{patch}) is not available: build mutant: "
+    line = (f"build mutant ({BASELINE}+patch:{patch}) is not available: "
             + STALE_LINE.format(patch=patch, version=BASELINE))
     assert result.stdout.lines.count(line) == 2, result.stdout.str()  # the ERRORS section, once per cell
     _no_traceback(result)
@@ -387,3 +387,15 @@ def test_refused_credentials_are_one_line_that_says_to_log_in_again(tmp_path: Pa
         f"API server http://127.0.0.1:{port} (context dev of kubeconfig {config}) answered 401 Unauthorized; renew "
         "the credentials of that context (log in again), or pass another --argo-context"
     )
+
+
+def test_kind_missing_from_path_is_one_line_per_cell(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    pytester.makepyfile("def test_cell(argo): pass\n")
+    result = pytester.runpytest("--argo-provider=kind", "--argo-topology=upstream-global", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*--argo-provider kind: kind is not on PATH*"])
+    assert "Traceback" not in result.stdout.str() and "UsageError" not in result.stdout.str()

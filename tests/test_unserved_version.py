@@ -69,7 +69,7 @@ def test_a_session_tries_an_unserved_version_once_and_fails_each_of_its_cells_wi
     lines = [line for line in result.stdout.lines if line.startswith("  ERROR new / upstream-global")]
     assert len(lines) == 2, result.stdout.str()
     for line in lines:
-        assert "build new (v4.0.7) is not available: build new: upstream v4.0.7 (github.com/argoproj/argo-work" in line
+        assert "build new (v4.0.7) is not available: upstream v4.0.7 (github.com/argoproj/argo-work" in line
         assert f"versions that build here: {PREVIOUS_LINE}, {BASELINE}, {V4}" in line
     assert refusing_go.read_text().splitlines() == ["mod download -json github.com/argoproj/argo-workflows/v4@v4.0.7"]
 
@@ -97,7 +97,7 @@ def test_a_version_of_no_line_is_one_line_that_says_what_to_give_instead(
                                 "--argo-controller=x=v9.9.9", "-k", "x-", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     assert (
-        "build x (v9.9.9) is not available: build x: upstream v9.9.9 (github.com/argoproj/argo-workflows/v9) cannot be "
+        "build x (v9.9.9) is not available: upstream v9.9.9 (github.com/argoproj/argo-workflows/v9) cannot be "
         "had from the Go module proxy here (403 Forbidden); versions that build here: "
         f"{PREVIOUS_LINE}, {BASELINE}, {V4}, or give the build as an image, go:MODULE@VERSION or a source directory"
     ) in result.stdout.lines, result.stdout.str()

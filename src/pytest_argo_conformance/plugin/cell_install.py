@@ -49,7 +49,8 @@ def _artifacts(config: pytest.Config, provider: Provider, build: ControllerBuild
             cache[build.name] = exc
     found = cache[build.name]
     if isinstance(found, Exception):
-        pytest.fail(f"build {build.name} ({build.ref}) is not available: {found}", pytrace=False)
+        why = str(found).removeprefix(f"build {build.name}: ")  # the build's own errors name it too
+        pytest.fail(f"build {build.name} ({build.ref}) is not available: {why}", pytrace=False)
     return found
 
 

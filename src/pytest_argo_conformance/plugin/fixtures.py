@@ -28,9 +28,16 @@ def argo_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture(scope="session")
 def argo_provider(pytestconfig: pytest.Config, argo_settings: Settings) -> Provider:
     """The cluster provider chosen by `--argo-provider` (or a conftest's `pytest_argo_make_provider`)."""
-    provider: Provider | None = pytestconfig.hook.pytest_argo_make_provider(config=pytestconfig, settings=argo_settings)
-    if provider is None:
-        raise pytest.UsageError(f"no provider for --argo-provider {argo_settings.provider!r}")
+    try:
+        provider: Provider | None = pytestconfig.hook.pytest_argo_make_provider(config=pytestconfig,
+                                                                             settings=argo_settings)
+    except (pytest.UsageError, ProviderError) as exc:  # e.g. kind is not installed: one line, not a traceback
+        failure = str(exc)
+    else:
+        failure = "" if provider is not None else f"no provider for --argo-provider {argo_settings.provider!r}"
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    assert provider is not None
     return provider
 
 
