@@ -26,11 +26,12 @@ def _signed_by(leaf: x509.Certificate, ca: x509.Certificate) -> bool:
 
 def test_cluster_pki(tmp_path: Path) -> None:
     made = pki.generate(tmp_path, pki.cluster_specs("node-a", "10.245.0.1", "10.96.0.1"))
-    ca, front = _cert(made.cert("ca")), _cert(made.cert("front-proxy-ca"))
+    ca, front, etcd = (_cert(made.cert(n)) for n in ("ca", "front-proxy-ca", "etcd-ca"))
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    issuers = {"front-proxy-client": front, "etcd-server": etcd, "etcd-peer": etcd, "apiserver-etcd-client": etcd}
     for name in made.names:
         leaf = _cert(made.cert(name))
-        assert _signed_by(leaf, front if name == "front-proxy-client" else ca), name
+        assert _signed_by(leaf, issuers.get(name, ca)), name
         key = serialization.load_pem_private_key(made.key(name).read_bytes(), None)
         assert key.public_key().public_numbers() == leaf.public_key().public_numbers()  # type: ignore[union-attr]
         assert made.key(name).stat().st_mode & 0o077 == 0
@@ -59,3 +60,19 @@ def test_each_cluster_gets_its_own_ca(tmp_path: Path) -> None:
     one = pki.generate(tmp_path / "one", specs)
     two = pki.generate(tmp_path / "two", specs)
     assert one.cert("ca").read_bytes() != two.cert("ca").read_bytes()
+
+
+def test_etcd_has_a_ca_of_its_own(tmp_path: Path) -> None:
+    """etcd trusts only etcd-ca: a client certificate of the cluster CA (admin, kubelet) cannot talk to etcd."""
+    made = pki.generate(tmp_path, pki.cluster_specs("n", "10.245.0.1", "10.96.0.1"))
+    etcd_ca, cluster_ca = _cert(made.cert("etcd-ca")), _cert(made.cert("ca"))
+    assert etcd_ca.subject != cluster_ca.subject
+    server = _cert(made.cert("etcd-server"))
+    usages = server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH} <= set(usages)  # its gateway dials it
+    sans = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert ipaddress.ip_address("127.0.0.1") in sans.get_values_for_type(x509.IPAddress)
+    client = _cert(made.cert("apiserver-etcd-client"))
+    assert list(client.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        ExtendedKeyUsageOID.CLIENT_AUTH
+    ]

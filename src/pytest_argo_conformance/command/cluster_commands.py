@@ -57,6 +57,9 @@ def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         if command == "up":
             p.add_argument("--provider", choices=["local"], default="local",
                            help="only `local` is managed here (kind clusters are managed by kind)")
+        if command == "down":
+            p.add_argument("--force", action="store_true",
+                           help="take the cluster down even while test sessions (live pids) still use it")
         p.set_defaults(func={"up": up, "down": down, "status": status}[command])
 
 
@@ -109,8 +112,8 @@ def down(args: argparse.Namespace) -> int:
     try:
         cluster = LocalCluster(args.name)
         existed = cluster.layout.root.exists()
-        problems = cluster.down()
-    except ClusterError as exc:
+        problems = cluster.down(force=bool(getattr(args, "force", False)))
+    except ClusterError as exc:  # ClusterInUse included: one line naming the live pids
         return _err("down", str(exc))
     if problems:
         return _err("down", "; ".join(problems))

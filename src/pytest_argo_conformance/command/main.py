@@ -113,8 +113,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    with progress_on_stderr():
-        return int(args.func(args))
+    from pytest_argo_conformance.process import signals
+
+    installed = signals.install()  # SIGTERM stops `cluster up` as Ctrl-C does: it removes what it started
+    try:
+        with progress_on_stderr():
+            return int(args.func(args))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"argo-conformance {args.command}: interrupted by {signals.received() or 'SIGINT'}\n")
+        return 130
+    finally:
+        if installed:
+            signals.uninstall()
 
 
 if __name__ == "__main__":

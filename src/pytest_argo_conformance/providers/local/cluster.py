@@ -24,6 +24,7 @@ import httpx
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.kube.waits import GiveUp, WaitTimeout, wait_for
+from pytest_argo_conformance.process import signals
 from pytest_argo_conformance.providers.local import (
     addons,
     build,
@@ -34,6 +35,7 @@ from pytest_argo_conformance.providers.local import (
     pki,
     procs,
     render,
+    users,
 )
 from pytest_argo_conformance.providers.local import daemons as components
 from pytest_argo_conformance.providers.local.layout import Layout
@@ -50,6 +52,17 @@ log = logging.getLogger(__name__)
 
 class ClusterError(RuntimeError):
     """The local cluster cannot be brought up or down; the message is one line that says what to fix."""
+
+
+class ClusterInUse(ClusterError):
+    """`down` without force while other processes (users/<pid> in the state directory) still use the cluster."""
+
+    def __init__(self, name: str, holders: list[users.User]) -> None:
+        self.pids = [u.pid for u in holders]
+        super().__init__(
+            f"local cluster {name} is in use by {', '.join(u.describe() for u in holders)}: "
+            "not taken down (stop that session first, or run `argo-conformance cluster down --force`)"
+        )
 
 
 @dataclass(frozen=True)
@@ -133,11 +146,36 @@ class LocalCluster:
 
     # ----- up ------------------------------------------------------------------------------------------------
 
-    def up(self, artifacts: build.Artifacts | None = None) -> bool:
-        """Bring the cluster up, or reuse it when it is already running. True when this call started it."""
+    def up(self, artifacts: build.Artifacts | None = None, user: int | None = None) -> bool:
+        """Bring the cluster up, or reuse it when it is already running. True when this call started it.
+
+        With `user` (a pid), that process is registered as using the cluster (users/<pid>) in the same lock, so
+        no `down` can slip in between.
+        """
         _require_root()
         with self._lock():
-            return self._up(artifacts)
+            created = self._up(artifacts)
+            if user is not None:
+                users.register(self.layout.users, user)
+            return created
+
+    def live_users(self, exclude: set[int] | frozenset[int] = frozenset()) -> list[users.User]:
+        """The live processes registered as using the cluster (dead ones are forgotten)."""
+        with self._lock():
+            return users.live(self.layout.users, exclude)
+
+    def release(self, user: int, tear_down: bool) -> tuple[list[users.User], list[str]]:
+        """Unregister `user`; when `tear_down` and no other live user remains, take the cluster down.
+
+        Returns (the other live users, what `down` could not undo).
+        """
+        _require_root()
+        with self._lock():
+            users.unregister(self.layout.users, user)
+            others = users.live(self.layout.users)
+            if others or not tear_down:
+                return others, []
+            return [], self._down()
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -170,7 +208,8 @@ class LocalCluster:
             log.warning("cluster up failed (%s); stopping what was started (logs kept in %s)", message,
                         self._save_logs())
             try:
-                self._down()
+                with signals.deferred():  # a second Ctrl-C or SIGTERM does not cut this clean-up short
+                    self._down()
             except Exception as cleanup:  # noqa: BLE001 - the first error is the one to report
                 log.warning("cleanup after the failure also failed: %s", cleanup)
             if isinstance(exc, Exception):
@@ -211,6 +250,12 @@ class LocalCluster:
             raise ClusterError(
                 "kubepods cgroups hold processes: another kubelet runs on this machine; stop it first"
             )
+        leftover = [line for line in host.iptables_leftovers() if f"-N {host.OWN_PREFIX}" in line]
+        if leftover:
+            raise ClusterError(
+                f"iptables chain {leftover[0].split()[-1]} of a local cluster is left on this machine: "
+                "run `argo-conformance cluster down` to remove it"
+            )
 
     @contextmanager
     def _phase(self, what: str) -> Iterator[None]:
@@ -224,11 +269,11 @@ class LocalCluster:
         for d in (layout.root, layout.logs, layout.pids):
             d.mkdir(parents=True, exist_ok=True)
         layout.root.chmod(0o700)
+        host.record_before_up(layout)  # before anything below changes a sysctl or adds a chain
         masquerade_all = not host.bridge_netfilter()
         with self._phase("certificates, kubeconfigs, configs"):
             self._write_pki_and_configs(masquerade_all)
         with self._phase("host network (dummy interface, firewall chains)"):
-            host.save_sysctls(layout)
             host.set_up_network(layout)
         self._write_state(artifacts, started=False)
         with self._phase("etcd, containerd"):
@@ -301,11 +346,19 @@ class LocalCluster:
         except WaitTimeout as exc:
             raise ClusterError(f"{exc} (log: {self.layout.logs / (comp + '.log')})") from None
 
+    def etcd_tls(self) -> ssl.SSLContext:
+        """TLS to etcd as its client: etcd's CA and the API server's etcd client certificate."""
+        pki_dir = self.layout.pki
+        tls = ssl.create_default_context(cafile=str(pki_dir / "etcd-ca.crt"))
+        cert = components.ETCD_CLIENT_CERT
+        tls.load_cert_chain(str(pki_dir / f"{cert}.crt"), str(pki_dir / f"{cert}.key"))
+        return tls
+
     def _etcd_healthy(self) -> tuple[bool, str]:
         try:
-            r = httpx.get(f"http://127.0.0.1:{self.layout.ports.etcd_client}/health", timeout=2)
+            r = httpx.get(f"{components.etcd_client_url(self.layout)}/health", verify=self.etcd_tls(), timeout=2)
         except httpx.HTTPError as exc:
-            return False, str(exc)
+            return False, f"{type(exc).__name__}: {exc}"
         return r.status_code == 200 and '"true"' in r.text, f"{r.status_code} {r.text.strip()}"
 
     def _containerd_ready(self) -> tuple[bool, str]:
@@ -397,13 +450,18 @@ class LocalCluster:
 
     # ----- down ----------------------------------------------------------------------------------------------
 
-    def down(self) -> list[str]:
+    def down(self, force: bool = False) -> list[str]:
         """Stop every process, remove mounts, interfaces, iptables chains, cgroups and the state directory.
 
-        Returns what could not be undone (empty when clean). Safe to run twice and from any process.
+        Refuses (ClusterInUse) while another live process is registered as a user, unless `force`; this process's
+        own registration and those of dead processes do not count. Returns what could not be undone (empty when
+        clean). Safe to run twice and from any process.
         """
         _require_root()
         with self._lock():
+            holders = users.live(self.layout.users, exclude={os.getpid()})
+            if holders and not force:
+                raise ClusterInUse(self.name, holders)
             return self._down()
 
     def _down(self) -> list[str]:
@@ -426,7 +484,7 @@ class LocalCluster:
             if left:
                 problems.append(f"still mounted: {', '.join(left[:5])}")
         problems += host.cleanup_network(layout)
-        problems += host.remove_cgroups()
+        problems += host.remove_cgroups(layout)
         problems += host.restore_sysctls(layout)
         host.cleanup_files(layout)
         if layout.root.exists():
@@ -437,12 +495,16 @@ class LocalCluster:
         return problems
 
     def _kill_pods(self) -> None:
-        """Kill what runs in the pods' cgroups until nothing does; what is left `remove_cgroups` reports."""
+        """Kill what runs in our pods' cgroups until nothing does; what is left `remove_cgroups` reports.
+
+        Only our pods: cgroups of pod uids our kubelet knows or container ids our runc knows, never another
+        kubelet's pods on this host.
+        """
 
         def emptied() -> tuple[bool, str]:
-            pids = host.cgroup_pids()
+            pids = host.own_cgroup_pids(self.layout)
             procs.kill_pids(pids)
-            return not pids, f"pids {pids[:10]} in kubepods cgroups"
+            return not pids, f"pids {pids[:10]} in our pods' cgroups"
 
         try:
             wait_for("the pods' processes to be gone", emptied, 15, interval=0.2)

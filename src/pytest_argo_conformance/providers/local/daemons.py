@@ -25,6 +25,13 @@ def pullguard_address(layout: Layout) -> str:
     return f"127.0.0.1:{layout.ports.pullguard}"
 
 
+def etcd_client_url(layout: Layout) -> str:
+    return f"https://127.0.0.1:{layout.ports.etcd_client}"
+
+
+ETCD_CLIENT_CERT = "apiserver-etcd-client"  # the API server's etcd client certificate; the health check uses it too
+
+
 def env(layout: Layout, name: str) -> dict[str, str]:
     if name == "containerd":
         # Every pull goes to pullguard, which refuses it with a clear reason: nothing is fetched from outside.
@@ -37,20 +44,29 @@ def argv(layout: Layout, artifacts: Artifacts, name: str) -> list[str]:
     p = layout.ports
     pki = layout.pki
     kc = layout.kubeconfigs
-    etcd_url = f"http://127.0.0.1:{p.etcd_client}"
+    etcd_url = etcd_client_url(layout)
     if name == "pullguard":
         return [str(artifacts.pullguard), "-listen", pullguard_address(layout)]
     if name == "etcd":
-        peer = f"http://127.0.0.1:{p.etcd_peer}"
+        # TLS on both ports, and only certificates of etcd's own CA get in (the API server's, the health check's).
+        peer = f"https://127.0.0.1:{p.etcd_peer}"
         return [
             str(artifacts.etcd),
             f"--name={layout.name}",
             f"--data-dir={layout.sub('etcd')}",
             f"--listen-client-urls={etcd_url}",
             f"--advertise-client-urls={etcd_url}",
+            f"--cert-file={pki / 'etcd-server.crt'}",
+            f"--key-file={pki / 'etcd-server.key'}",
+            "--client-cert-auth=true",
+            f"--trusted-ca-file={pki / 'etcd-ca.crt'}",
             f"--listen-peer-urls={peer}",
             f"--initial-advertise-peer-urls={peer}",
             f"--initial-cluster={layout.name}={peer}",
+            f"--peer-cert-file={pki / 'etcd-peer.crt'}",
+            f"--peer-key-file={pki / 'etcd-peer.key'}",
+            "--peer-client-cert-auth=true",
+            f"--peer-trusted-ca-file={pki / 'etcd-ca.crt'}",
             "--initial-cluster-state=new",
             "--snapshot-count=10000",
             "--logger=zap",
@@ -65,6 +81,9 @@ def argv(layout: Layout, artifacts: Artifacts, name: str) -> list[str]:
             f"--bind-address={layout.node_ip}",
             f"--secure-port={p.apiserver}",
             f"--etcd-servers={etcd_url}",
+            f"--etcd-cafile={pki / 'etcd-ca.crt'}",
+            f"--etcd-certfile={pki / 'apiserver-etcd-client.crt'}",
+            f"--etcd-keyfile={pki / 'apiserver-etcd-client.key'}",
             "--allow-privileged=true",
             "--authorization-mode=Node,RBAC",
             "--enable-admission-plugins=NodeRestriction",

@@ -1,4 +1,4 @@
-"""Kubeconfig files with the client certificate embedded (self-contained, readable by kubectl and the client)."""
+"""Kubeconfig files with the client certificate and key embedded (self-contained; mode 0600 from creation)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import base64
 from pathlib import Path
 
 import yaml
+
+from pytest_argo_conformance.providers.local.pki import write_private
 
 
 def _b64(path: Path) -> str:
@@ -23,6 +25,5 @@ def write(path: Path, server: str, ca: Path, cert: Path, key: Path, user: str, c
         "preferences": {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, yaml.safe_dump(doc, sort_keys=False).encode())  # it holds a private key: 0600
     return path

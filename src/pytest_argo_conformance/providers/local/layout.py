@@ -113,4 +113,15 @@ class Layout:
 
     @property
     def sysctl_file(self) -> Path:
+        """The sysctl values from before `up` changed anything; `down` puts them back."""
         return self.sub("sysctls.json")
+
+    @property
+    def chains_file(self) -> Path:
+        """The KUBE-*/CNI-*/ARGO-LOCAL-* iptables chains that existed before `up`; `down` never deletes them."""
+        return self.sub("iptables-before.json")
+
+    @property
+    def users(self) -> Path:
+        """users/<pid>: the processes using the cluster (LocalProvider sessions), each with its start time."""
+        return self.sub("users")

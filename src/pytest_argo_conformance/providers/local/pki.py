@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALIDITY = datetime.timedelta(days=365)
+CAS = (("ca", "kubernetes"), ("front-proxy-ca", "front-proxy-ca"), ("etcd-ca", "etcd-ca"))  # file stem, CN
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,25 @@ def _key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write `data` to a file that is mode 0600 from the moment it exists (never readable by others, even briefly).
+
+    An existing file (a leftover of an earlier cluster) is truncated and set to 0600 before anything is written.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb", closefd=False) as fh:
+            fh.write(data)
+    finally:
+        os.close(fd)
+
+
 def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    write_private(
+        path,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
     )
-    path.chmod(0o600)
 
 
 def _name(common_name: str, organizations: tuple[str, ...] = ()) -> x509.Name:
@@ -150,7 +166,12 @@ def make_leaf(
 
 
 def cluster_specs(node_name: str, node_ip: str, service_ip: str) -> tuple[CertSpec, ...]:
-    """The certificates a single-node cluster needs (kubeadm's set, minus etcd TLS: etcd listens on loopback)."""
+    """The certificates a single-node cluster needs (kubeadm's set).
+
+    etcd has a CA of its own (`etcd-ca`, as kubeadm's `etcd/ca`): it trusts only certificates of that CA, so no
+    client certificate of the cluster CA (admin, kubelet, ...) can talk to etcd; only the API server and the health
+    check hold an etcd client certificate.
+    """
     api_names = (
         "localhost",
         "kubernetes",
@@ -170,14 +191,23 @@ def cluster_specs(node_name: str, node_ip: str, service_ip: str) -> tuple[CertSp
         CertSpec("kubelet-serving", node_name, client=False, server=True, dns_names=(node_name, "localhost"),
                  ips=(node_ip, "127.0.0.1")),
         CertSpec("front-proxy-client", "front-proxy-client", ca="front-proxy-ca"),
+        # etcd's gRPC gateway dials etcd itself with the serving certificate: it needs client use too.
+        CertSpec("etcd-server", "etcd-server", client=True, server=True, dns_names=("localhost",),
+                 ips=("127.0.0.1",), ca="etcd-ca"),
+        CertSpec("etcd-peer", "etcd-peer", client=True, server=True, dns_names=("localhost",), ips=("127.0.0.1",),
+                 ca="etcd-ca"),
+        CertSpec("apiserver-etcd-client", "kube-apiserver-etcd-client", ca="etcd-ca"),
     )
 
 
 def generate(directory: Path, specs: tuple[CertSpec, ...]) -> Pki:
-    """Write ca.crt/key, front-proxy-ca.crt/key, every leaf in `specs` and the service-account key pair."""
+    """Write ca, front-proxy-ca and etcd-ca (.crt/.key), every leaf in `specs` and the service-account key pair.
+
+    Private keys are 0600 from creation (`write_private`); certificates are public.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     cas = {}
-    for ca_name, cn in (("ca", "kubernetes"), ("front-proxy-ca", "front-proxy-ca")):
+    for ca_name, cn in CAS:
         cert, key = make_ca(cn)
         (directory / f"{ca_name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(directory / f"{ca_name}.key", key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -12,6 +14,8 @@ from pytest_argo_conformance.providers.local.cluster import ClusterError, LocalC
 from pytest_argo_conformance.providers.local.containerd import missing as images_missing
 from pytest_argo_conformance.toolchain.gobuild import BuildError
 from pytest_argo_conformance.toolchain.oci import ImageError
+
+log = logging.getLogger(__name__)
 
 
 class LocalProvider:
@@ -28,13 +32,16 @@ class LocalProvider:
             raise ProviderError(str(exc)) from None
         self.keep = keep
         self.created = False
+        self.registered = False  # users/<pid> in the state directory holds this process's use of the cluster
         self.info: ClusterInfo | None = None
 
     def up(self) -> ClusterInfo:
+        """Start or reuse the cluster and register this process as one of its users (users/<pid>)."""
         try:
-            self.created = self.cluster.up()
+            self.created = self.cluster.up(user=os.getpid())
         except (ClusterError, BuildError) as exc:
             raise ProviderError(str(exc)) from None
+        self.registered = True
         self.info = ClusterInfo(
             provider=self.name,
             name=self.cluster.name,
@@ -57,9 +64,18 @@ class LocalProvider:
         return images_missing(self.cluster.layout.containerd_socket, names)
 
     def down(self) -> None:
-        """Remove the cluster unless keep was asked for; a cluster this run did not start is left alone."""
-        if self.keep or not self.created:
+        """Unregister this process; remove the cluster only when this run started it, keep was not asked for and
+        no other live process uses it (a cluster this run did not start, or one still in use, is left alone)."""
+        if not self.registered:
             return
-        problems = self.cluster.down()
+        tear_down = self.created and not self.keep
+        try:
+            others, problems = self.cluster.release(os.getpid(), tear_down=tear_down)
+        except ClusterError as exc:
+            raise ProviderError(str(exc)) from None
+        self.registered = False
+        if others and tear_down:
+            log.info("local cluster %s: leaving it up for %s, which still uses it", self.cluster.name,
+                     ", ".join(u.describe() for u in others))
         if problems:
             raise ProviderError("local cluster down left: " + "; ".join(problems))
