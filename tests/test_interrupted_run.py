@@ -38,3 +38,36 @@ def test_sigterm_tears_down_and_writes_the_matrix(pytester: pytest.Pytester) -> 
         "test_terminated": ("error", "interrupted by SIGTERM while it ran"),
         "test_never_reached": ("skipped", "not run: interrupted by SIGTERM"),
     }, seen
+
+
+SIGNALLED_UNINSTALL = '''
+import os, signal
+
+def pytest_argo_install(config, provider, cluster, build, topology):
+    inst = StandinInstall(cluster, build, topology)
+
+    def uninstall():  # Ctrl-C twice while the cell is being removed
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        log("uninstall finished")
+
+    inst.uninstall = uninstall
+    return inst
+'''
+
+
+def test_signals_during_a_clean_up_wait_for_it_and_the_rest_of_the_teardown_still_runs(
+    pytester: pytest.Pytester,
+) -> None:
+    log = standin_session(pytester)
+    conftest = pytester.path / "conftest.py"
+    conftest.write_text(conftest.read_text() + SIGNALLED_UNINSTALL)
+    pytester.makepyfile(test_poc="def test_one(argo): pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--argo-topology=upstream-global",
+                                           "--argo-report-dir=report")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert read_log(log)[-2:] == ["uninstall finished", "down"]
+    result.stderr.fnmatch_lines([
+        "argo-conformance: SIGINT: ending the run once the clean-up under way is done",
+        "argo-conformance: SIGINT ignored: cleaning up after SIGINT (each step has a timeout)*",
+    ])

@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_ID_KEY] = _run_id(config)
     from pytest_argo_conformance.process import signals
 
-    if signals.install():  # SIGTERM ends the run as Ctrl-C does; no signal cuts a clean-up short
+    if signals.install(lambda line: _announce(config, line)):  # SIGTERM ends the run as Ctrl-C does
         config.add_cleanup(signals.uninstall)
     config.addinivalue_line("markers", "xdist_group(name): pytest-xdist --dist loadgroup: one worker runs the group")
     if getattr(config.option, "dist", "no") == "load":
@@ -74,6 +74,19 @@ def _run_id(config: pytest.Config) -> str:
         os.environ[RUN_ID_ENV] = run_id
         config.add_cleanup(lambda: _restore_env(RUN_ID_ENV, before))
     return run_id
+
+
+def _announce(config: pytest.Config, line: str) -> None:
+    """Show a line on the terminal now, past pytest's output capture (a signal's note during a clean-up)."""
+    import sys
+
+    capman = config.pluginmanager.getplugin("capturemanager")
+    if capman is None:
+        sys.stderr.write(f"\n{line}\n")
+        return
+    with capman.global_and_fixture_disabled():
+        sys.stderr.write(f"\n{line}\n")
+        sys.stderr.flush()
 
 
 def _restore_env(name: str, value: str | None) -> None:
@@ -131,6 +144,28 @@ def pytest_runtest_makereport(
             sections += more
         diagnostics.attach(report, sections)
     return report
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    """No signal cuts a teardown short (pytest would drop the rest of it): one that comes meanwhile stops the
+    session once this teardown is done, and the run ends as interrupted."""
+    from pytest_argo_conformance.process import signals
+
+    def stop() -> None:
+        item.session.shouldstop = f"interrupted by {signals.received()}"
+
+    with signals.deferred(then=stop):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]:
+    """The session's last teardown (of what a stopped session had set up) is not cut short by a signal either."""
+    from pytest_argo_conformance.process import signals
+
+    with signals.deferred(then=lambda: None):
+        return (yield)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,9 +2,10 @@
 
 The first signal raises KeyboardInterrupt in the main thread: pytest then tears the session's fixtures down (cells
 uninstalled, shared components released, the cluster removed unless kept) and writes the matrix with the
-interrupted check marked. A signal that arrives while a clean-up runs (`deferred()`) is held until the clean-up
-ends. Later signals are ignored with one line on stderr, so a second Ctrl-C cannot skip the rest of the clean-up;
-every clean-up step has its own timeout. Signal handlers belong to the process, hence the one module-level state.
+interrupted check marked. A signal that arrives while a clean-up runs (`deferred()`; the plugin wraps every test's
+teardown and the session's end in one) is held until the clean-up ends. Later signals are ignored with one line
+to the user, so a second Ctrl-C cannot skip the rest of the clean-up; every clean-up step has its own timeout.
+Signal handlers belong to the process, hence the one module-level state.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
@@ -28,17 +29,20 @@ class _State:
     pending: bool = False  # it came during a clean-up: raise when the clean-up ends
     deferring: int = 0
     previous: dict[int, Any] = field(default_factory=dict)
+    announce: Callable[[str], None] | None = None  # how a line reaches the user (pytest: past its capture)
 
 
 _state = _State()
 
 
-def install() -> bool:
-    """Handle SIGINT and SIGTERM (main thread only; False elsewhere, where Python cannot)."""
+def install(announce: Callable[[str], None] | None = None) -> bool:
+    """Handle SIGINT and SIGTERM (main thread only; False elsewhere, where Python cannot). `announce` shows a line
+    to the user (default: stderr)."""
     if threading.current_thread() is not threading.main_thread() or _state.previous:
         return False
     for sig in HANDLED:
         _state.previous[sig] = signal.signal(sig, _handle)
+    _state.announce = announce
     return True
 
 
@@ -46,7 +50,7 @@ def uninstall() -> None:
     for sig, handler in _state.previous.items():
         signal.signal(sig, handler)
     _state.previous.clear()
-    _state.received, _state.pending, _state.deferring = "", False, 0
+    _state.received, _state.pending, _state.deferring, _state.announce = "", False, 0, None
 
 
 def received() -> str:
@@ -57,20 +61,33 @@ def received() -> str:
 def _handle(signum: int, frame: FrameType | None) -> None:
     name = signal.Signals(signum).name
     if _state.received:
-        sys.stderr.write(f"\nargo-conformance: {name} ignored: cleaning up after {_state.received} (each step has a "
-                         f"timeout); to stop at once: kill -9 {os.getpid()}, then `argo-conformance cluster down`\n")
+        _say(f"argo-conformance: {name} ignored: cleaning up after {_state.received} (each step has a timeout); to "
+             f"stop at once: kill -9 {os.getpid()}, then `argo-conformance cluster down`")
         return
     _state.received = name
     if _state.deferring:
         _state.pending = True
-        sys.stderr.write(f"\nargo-conformance: {name}: ending the run once the clean-up under way is done\n")
+        _say(f"argo-conformance: {name}: ending the run once the clean-up under way is done")
         return
     raise KeyboardInterrupt(name)
 
 
+def _say(line: str) -> None:
+    if _state.announce is not None:
+        try:
+            _state.announce(line)
+            return
+        except Exception:  # noqa: BLE001 - the line must be shown somehow
+            pass
+    sys.stderr.write(f"\n{line}\n")
+    sys.stderr.flush()
+
+
 @contextmanager
-def deferred() -> Iterator[None]:
-    """Run a clean-up without being interrupted by SIGINT or SIGTERM; one that came meanwhile is raised after."""
+def deferred(then: Callable[[], None] | None = None) -> Iterator[None]:
+    """Run a clean-up without being interrupted by SIGINT or SIGTERM. A signal that came meanwhile is acted on
+    when the outermost such block ends: `then()` when given (pytest's teardown: stop the session once it is torn
+    down, since a KeyboardInterrupt there would skip the rest of the teardown), else KeyboardInterrupt."""
     _state.deferring += 1
     try:
         yield
@@ -78,4 +95,6 @@ def deferred() -> Iterator[None]:
         _state.deferring -= 1
         if not _state.deferring and _state.pending:
             _state.pending = False
-            raise KeyboardInterrupt(_state.received)
+            if then is None:
+                raise KeyboardInterrupt(_state.received)
+            then()
