@@ -37,8 +37,12 @@ def test_two_workers_run_cells_side_by_side(local_cluster: Any, tmp_path: Path) 
     matrix = json.loads((tmp_path / "report" / "matrix.json").read_text())
     outcomes = {(c["topology"], c["check"]): c["outcome"] for c in matrix["cells"]}
     assert len(outcomes) == 9 and set(outcomes.values()) == {"passed"}, outcomes
-    workers = set(re.findall(r"\[(gw\d)\] \[\s*\d+%\] PASSED", done.stdout))
-    assert workers == {"gw0", "gw1"}, f"both workers ran cells: {workers}"
+    ran_on: dict[str, set[str]] = {}
+    for worker, params in re.findall(r"\[(gw\d)\] \[\s*\d+%\] PASSED \S+?\[([^\]]+)\]", done.stdout):
+        topology = next(t for t in TOPOLOGIES.split(",") if f"-{t}" in params)
+        ran_on.setdefault(topology, set()).add(worker)
+    assert all(len(workers) == 1 for workers in ran_on.values()), f"a cell's tests on one worker: {ran_on}"
+    assert set().union(*ran_on.values()) == {"gw0", "gw1"}, f"both workers ran cells: {ran_on}"
     api = kube.api_client(local_cluster)
     try:
         dyn = kube.dynamic_client(api)

@@ -25,6 +25,7 @@ from typing import Any
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from pytest_argo_conformance.config.timeouts import API_REQUEST, LOCK_WAIT, RUN_LEASE
 from pytest_argo_conformance.kube import objects
@@ -214,9 +215,14 @@ def collect_garbage(lease: RunLease, wait: float = 0) -> list[str]:
         for api_version, kind in GARBAGE_KINDS:
             try:
                 resource = dyn.resources.get(api_version=api_version, kind=kind)
-            except Exception:  # noqa: BLE001 - a kind this cluster does not serve has nothing to collect
-                continue
-            for obj in resource.get(label_selector=f"{OWNED_LABEL}=true", _request_timeout=API_REQUEST).items:
+                found = resource.get(label_selector=f"{OWNED_LABEL}=true", _request_timeout=API_REQUEST).items
+            except ResourceNotFoundError:
+                continue  # a kind this cluster does not serve has nothing to collect
+            except ApiException as exc:
+                if exc.status == 404:  # served a moment ago (the client's discovery cache), no longer
+                    continue
+                raise
+            for obj in found:
                 labels = obj.metadata.labels or {}
                 if labels.get(RUN_LABEL, "") in alive or obj.metadata.deletionTimestamp:
                     continue

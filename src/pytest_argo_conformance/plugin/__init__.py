@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,9 +47,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if signals.install(lambda line: _announce(config, line)):  # SIGTERM ends the run as Ctrl-C does
         config.add_cleanup(signals.uninstall)
-    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist --dist loadgroup: one worker runs the group")
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"  # each cell's tests on one worker: a cell is installed once (see below)
     config.pluginmanager.register(fixtures, "argo-conformance-fixtures")
     for name in SCENARIO_PLUGINS:
         config.pluginmanager.import_plugin(name)
@@ -59,6 +57,17 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_argo_conformance.plugin.recorder import MatrixRecorder
 
         config.pluginmanager.register(MatrixRecorder(config), "argo-conformance-matrix")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist `-n N` (`--dist load`): each cell's tests go to one worker, so a cell is installed once."""
+    if config.getvalue("dist") != "load":
+        return None
+    from pytest_argo_conformance.plugin.xdist_cells import CellScheduling
+
+    conf = config.stash[SETTINGS_KEY]
+    return CellScheduling(config, log, [CellTarget(b, t).id for b in conf.builds for t in conf.topologies])
 
 
 def _run_id(config: pytest.Config) -> str:
@@ -122,10 +131,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     conf = metafunc.config.stash[SETTINGS_KEY]
     targets = [CellTarget(build, topology) for build in conf.builds for topology in conf.topologies]
-    # session scope: pytest groups the tests of one cell together, so each cell is installed once; with xdist,
-    # the group mark keeps a cell's tests on one worker (`-n N` turns --dist load into loadgroup).
-    params = [pytest.param(t, id=t.id, marks=pytest.mark.xdist_group(t.id)) for t in targets]
-    metafunc.parametrize(CELL_FIXTURE, params, indirect=True, scope="session")
+    # session scope: pytest groups the tests of one cell together, so each cell is installed once (under xdist,
+    # on one worker: see pytest_xdist_make_scheduler).
+    metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,0 +1,24 @@
+"""pytest-xdist scheduling by cell: all tests of one (build, topology) go to the same worker, so that each cell is
+installed once; cells are spread over the workers. (xdist's own `loadgroup` cannot be used: with pytest 9 its
+`xdist_group` suffix no longer reaches the node ids.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xdist.scheduler import LoadScopeScheduling
+
+
+class CellScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist's classes are untyped here
+    def __init__(self, config: Any, log: Any, cell_ids: list[str]) -> None:
+        super().__init__(config, log)
+        self.cell_ids = sorted(cell_ids, key=len, reverse=True)  # the longest first: ids may share prefixes
+
+    def _split_scope(self, nodeid: str) -> str:
+        """The cell a test belongs to, from its parameters (`test_x[CELL]` or `test_x[CELL-kueue-v0.19.2]`); a
+        test of no cell is a scope of its own."""
+        params = nodeid[nodeid.find("[") + 1:nodeid.rfind("]")] if nodeid.endswith("]") else ""
+        for cell in self.cell_ids:
+            if params == cell or params.startswith(cell + "-"):
+                return cell
+        return nodeid
