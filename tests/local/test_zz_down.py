@@ -141,3 +141,31 @@ def test_up_and_down_leave_a_foreign_chain_and_restore_the_sysctls(local_provide
         subprocess.run(["iptables", "-w", "-F", FOREIGN_CHAIN], timeout=30, check=False)
         subprocess.run(["iptables", "-w", "-X", FOREIGN_CHAIN], timeout=30, check=False)
         bridge.write_text(before[BRIDGE_NF] + "\n")
+
+
+def test_sigterm_during_cluster_up_removes_what_it_started(local_provider: LocalProvider) -> None:
+    if local_provider.keep or local_provider.cluster.running():
+        pytest.skip("the session's cluster is still up")
+    name = local_provider.cluster.name
+    layout = LocalCluster(name).layout
+    up = subprocess.Popen([CLI, "cluster", "up", "--name", name], stderr=subprocess.PIPE, text=True)
+    seen: list[str] = []
+    try:
+        assert up.stderr is not None
+        for line in up.stderr:  # the phases are logged as they end; SIGTERM while etcd and containerd start
+            seen.append(line.rstrip())
+            if "host network (dummy interface, firewall chains):" in line:
+                up.send_signal(signal.SIGTERM)
+                break
+        seen += up.stderr.read().splitlines()
+        up.wait(120)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert up.returncode == 130, "\n".join(seen)
+    assert seen[-1] == "argo-conformance cluster: interrupted by SIGTERM", seen[-5:]
+    assert any("stopping what was started" in line for line in seen), seen
+    assert LocalCluster(name).status().exists is False
+    assert {layout.bridge, layout.dummy} & _interfaces() == set()
+    assert host.iptables_leftovers() == []
+    assert not layout.root.exists()
