@@ -166,6 +166,7 @@ def test_sigterm_during_cluster_up_removes_what_it_started(local_provider: Local
     assert seen[-1] == "argo-conformance cluster: interrupted by SIGTERM", seen[-5:]
     assert any("stopping what was started" in line for line in seen), seen
     assert LocalCluster(name).status().exists is False
+    LocalCluster(name).preflight()  # no process holds a port of the cluster's (pullguard did, before)
     assert {layout.bridge, layout.dummy} & _interfaces() == set()
     assert host.iptables_leftovers() == []
     assert not layout.root.exists()

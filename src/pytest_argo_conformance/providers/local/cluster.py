@@ -327,8 +327,9 @@ class LocalCluster:
 
     def _spawn(self, artifacts: build.Artifacts, comp: str) -> None:
         layout = self.layout
-        procs.start(comp, components.argv(layout, artifacts, comp), layout.pids, layout.logs,
-                    env=components.env(layout, comp), cwd=layout.root)
+        with signals.deferred():  # a signal between the fork and the pid file would leave an unrecorded process
+            procs.start(comp, components.argv(layout, artifacts, comp), layout.pids, layout.logs,
+                        env=components.env(layout, comp), cwd=layout.root)
 
     def _wait(self, comp: str, what: str, probe: Callable[[], tuple[bool, str]], timeout: float) -> None:
         proc = procs.read(self.layout.pids, comp)
