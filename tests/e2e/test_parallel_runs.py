@@ -54,3 +54,36 @@ def test_two_workers_run_cells_side_by_side(local_cluster: Any, tmp_path: Path) 
     finally:
         api.close()
     assert left == []
+
+
+def test_two_separate_runs_share_the_cluster(local_cluster: Any, tmp_path: Path) -> None:
+    """Two `pytest` runs started at once against one cluster (two run ids): both pass, the S3 server one of them
+    deployed is kept for the other until it ends, and nothing of either is left."""
+
+    def start(topology: str) -> subprocess.Popen[str]:
+        args = [
+            sys.executable, "-m", "pytest", str(suites_dir() / "test_controllers.py"), "-p", "argo_conformance",
+            "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
+            f"--argo-topology={topology}", f"--argo-report-dir={tmp_path / topology}", "-p", "no:cacheprovider",
+            "-k", "smoke_workflow", "--log-cli-level=INFO",
+        ]
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    runs = [start("upstream-global"), start("native-namespaced")]
+    outputs = [run.communicate(timeout=1200)[0] for run in runs]
+    for run, output in zip(runs, outputs):
+        print(output[-3000:])
+        assert run.returncode == 0, output[-3000:]
+    ids = {m for output in outputs for m in re.findall(r"argo-conformance run ([0-9a-f]{12}):", output)}
+    assert len(ids) == 2, ids
+    assert any("s3 stays: another run uses it" in output for output in outputs), "the runs did not share S3"
+    api = kube.api_client(local_cluster)
+    try:
+        dyn = kube.dynamic_client(api)
+        left = [f"{kind}/{o.metadata.name}" for api_version, kind in (
+            ("v1", "Namespace"), ("coordination.k8s.io/v1", "Lease"))
+            for o in dyn.resources.get(api_version=api_version, kind=kind).get(
+                label_selector=f"{kube.OWNED_LABEL}=true").items]
+    finally:
+        api.close()
+    assert left == []
