@@ -71,7 +71,7 @@ def test_two_separate_runs_share_the_cluster(local_cluster: Any, tmp_path: Path)
 
     runs = [start("upstream-global"), start("native-namespaced")]
     outputs = [run.communicate(timeout=1200)[0] for run in runs]
-    for run, output in zip(runs, outputs):
+    for run, output in zip(runs, outputs, strict=True):
         print(output[-3000:])
         assert run.returncode == 0, output[-3000:]
     ids = {m for output in outputs for m in re.findall(r"argo-conformance run ([0-9a-f]{12}):", output)}
