@@ -7,10 +7,14 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_argo_conformance.providers.base import ClusterInfo
+
+if TYPE_CHECKING:
+    from recording_bin import RecordingBin
 from pytest_argo_conformance.providers.local.provider import LocalProvider
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -25,6 +29,17 @@ def _keep(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("keep_cluster", False)) or os.environ.get(
         "ARGO_CONFORMANCE_KEEP_CLUSTER", ""
     ) not in ("", "0", "false")
+
+
+@pytest.fixture
+def recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RecordingBin:
+    """The recording stand-ins for `kind` and `docker` first on PATH (tests/recording_bin.py)."""
+    from recording_bin import RecordingBin
+
+    rec = RecordingBin(tmp_path)
+    rec.install(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # pytest-kind keeps its state under ./.pytest-kind
+    return rec
 
 
 @pytest.fixture(scope="session")

@@ -168,14 +168,6 @@ def test_a_session_fails_each_cell_of_a_build_whose_patch_does_not_apply_with_th
 # --- c. an image that is not in the local Docker, on kind -------------------------------------------------------
 
 
-@pytest.fixture
-def recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RecordingBin:
-    rec = RecordingBin(tmp_path)
-    rec.install(monkeypatch)
-    monkeypatch.chdir(tmp_path)  # pytest-kind keeps its state under ./.pytest-kind
-    return rec
-
-
 ACME = "quay.io/acme/workflow-controller:v3.5.6-acme"
 ACME_EXEC = "quay.io/acme/argoexec:v3.5.6-acme"
 MISSING_LINE = (

@@ -12,14 +12,6 @@ from pytest_argo_conformance.providers.kind import KindProvider
 from recording_bin import RecordingBin
 
 
-@pytest.fixture
-def recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RecordingBin:
-    rec = RecordingBin(tmp_path)
-    rec.install(monkeypatch)
-    monkeypatch.chdir(tmp_path)  # pytest-kind keeps its state under ./.pytest-kind
-    return rec
-
-
 def test_creates_loads_and_deletes_its_own_cluster(recorder: RecordingBin, tmp_path: Path) -> None:
     provider = KindProvider("conf", keep=False, node_image="kindest/node:v1.34.0")
     info = provider.up()

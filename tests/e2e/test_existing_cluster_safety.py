@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from leftovers import ours_left
 from pins import BASELINE, KUEUE
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components import s3
@@ -117,22 +118,6 @@ def snapshot(api: client.ApiClient) -> dict[str, Any]:
     }
 
 
-def ours_left(api: client.ApiClient) -> list[str]:
-    """Everything in the cluster that carries the suite's owner label."""
-    selector = f"{kube.OWNED_LABEL}=true"
-    dyn = kube.dynamic_client(api)
-    found = []
-    for api_version, kind in (("v1", "Namespace"), ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-                              ("rbac.authorization.k8s.io/v1", "ClusterRole"),
-                              ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-                              ("scheduling.k8s.io/v1", "PriorityClass"),
-                              ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
-                              ("coordination.k8s.io/v1", "Lease")):
-        resource = dyn.resources.get(api_version=api_version, kind=kind)
-        found += [f"{kind}/{o.metadata.name}" for o in resource.get(label_selector=selector).items]
-    return found
-
-
 @pytest.fixture(scope="module")
 def run(users_cluster: client.ApiClient, local_cluster: Any,
         tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any], str]:
@@ -175,6 +160,5 @@ def test_the_checks_ran_and_the_kueue_check_stopped_with_one_line(
     assert "--argo-kueue existing" in stdout
 
 
-def test_nothing_of_the_run_is_left(run: tuple[dict[str, Any], dict[str, Any], str],
-                                    users_cluster: client.ApiClient) -> None:
-    assert ours_left(users_cluster) == []
+def test_nothing_of_the_run_is_left(run: tuple[dict[str, Any], dict[str, Any], str], local_cluster: Any) -> None:
+    assert ours_left(local_cluster) == []

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_argo_conformance import kube
+from leftovers import ours_left
 from pytest_argo_conformance.config.paths import suites_dir
 
 pytestmark = pytest.mark.cluster
@@ -43,17 +43,7 @@ def test_two_workers_run_cells_side_by_side(local_cluster: Any, tmp_path: Path) 
         ran_on.setdefault(topology, set()).add(worker)
     assert all(len(workers) == 1 for workers in ran_on.values()), f"a cell's tests on one worker: {ran_on}"
     assert set().union(*ran_on.values()) == {"gw0", "gw1"}, f"both workers ran cells: {ran_on}"
-    api = kube.api_client(local_cluster)
-    try:
-        dyn = kube.dynamic_client(api)
-        left = [f"{kind}/{o.metadata.name}" for api_version, kind in (
-            ("v1", "Namespace"), ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-            ("rbac.authorization.k8s.io/v1", "ClusterRole"), ("coordination.k8s.io/v1", "Lease"))
-            for o in dyn.resources.get(api_version=api_version, kind=kind).get(
-                label_selector=f"{kube.OWNED_LABEL}=true").items]
-    finally:
-        api.close()
-    assert left == []
+    assert ours_left(local_cluster) == []
 
 
 def test_two_separate_runs_share_the_cluster(local_cluster: Any, tmp_path: Path) -> None:
@@ -77,13 +67,4 @@ def test_two_separate_runs_share_the_cluster(local_cluster: Any, tmp_path: Path)
     ids = {m for output in outputs for m in re.findall(r"argo-conformance run ([0-9a-f]{12}):", output)}
     assert len(ids) == 2, ids
     assert any("s3 stays: another run uses it" in output for output in outputs), "the runs did not share S3"
-    api = kube.api_client(local_cluster)
-    try:
-        dyn = kube.dynamic_client(api)
-        left = [f"{kind}/{o.metadata.name}" for api_version, kind in (
-            ("v1", "Namespace"), ("coordination.k8s.io/v1", "Lease"))
-            for o in dyn.resources.get(api_version=api_version, kind=kind).get(
-                label_selector=f"{kube.OWNED_LABEL}=true").items]
-    finally:
-        api.close()
-    assert left == []
+    assert ours_left(local_cluster) == []

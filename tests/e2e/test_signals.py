@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from leftovers import ours_left
 from pins import BASELINE
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.config.timeouts import RUN_LEASE
@@ -83,20 +84,6 @@ class Session:
     def matrix(self) -> dict[str, tuple[str, str]]:
         found = json.loads((self.work / "report" / "matrix.json").read_text())
         return {c["check"]: (c["outcome"], c["reason"]) for c in found["cells"]}
-
-
-def ours_left(local_cluster: Any) -> list[str]:
-    api = kube.api_client(local_cluster)
-    try:
-        dyn = kube.dynamic_client(api)
-        return [f"{kind}/{o.metadata.name}" for api_version, kind in (
-            ("v1", "Namespace"), ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-            ("rbac.authorization.k8s.io/v1", "ClusterRole"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-            ("scheduling.k8s.io/v1", "PriorityClass"), ("coordination.k8s.io/v1", "Lease"))
-            for o in dyn.resources.get(api_version=api_version, kind=kind).get(
-                label_selector=f"{kube.OWNED_LABEL}=true").items]
-    finally:
-        api.close()
 
 
 def test_sigterm_during_a_workflow_wait(local_cluster: Any, tmp_path: Path) -> None:

@@ -119,10 +119,13 @@ class RunLease:
 
     def use(self, component: str) -> None:
         self.uses.add(component)
-        self._patch({"metadata": {"annotations": {USES_ANNOTATION: ",".join(sorted(self.uses))}}})
+        self._publish_uses()
 
     def unuse(self, component: str) -> None:
         self.uses.discard(component)
+        self._publish_uses()
+
+    def _publish_uses(self) -> None:
         self._patch({"metadata": {"annotations": {USES_ANNOTATION: ",".join(sorted(self.uses))}}})
 
     def stop(self) -> None:
@@ -139,18 +142,16 @@ def live_leases(api: client.ApiClient) -> list[client.V1Lease]:
     return [lease for lease in found if objects.name(lease).startswith(LEASE_PREFIX) and _alive(lease, now)]
 
 
-def live_runs(api: client.ApiClient) -> set[str]:
-    return {objects.labels_of(lease).get(RUN_LABEL, "") for lease in live_leases(api)} - {""}
+def _uses(lease: client.V1Lease, component: str) -> list[str]:
+    """What of `component` a lease uses: `component`, or `component=variant` entries."""
+    return [u for u in objects.annotations_of(lease).get(USES_ANNOTATION, "").split(",")
+            if u.split("=")[0] == component]
 
 
 def users(api: client.ApiClient, component: str, besides: str = "") -> dict[str, str]:
-    """Live leases (name -> their run id) that use `component` (its name, or `name=variant`), other than `besides`."""
-    found = {}
-    for lease in live_leases(api):
-        uses = objects.annotations_of(lease).get(USES_ANNOTATION, "").split(",")
-        if objects.name(lease) != besides and any(u == component or u.startswith(component + "=") for u in uses):
-            found[objects.name(lease)] = ",".join(u for u in uses if u.split("=")[0] == component)
-    return found
+    """Live leases other than `besides` that use `component`: lease name -> what of it they use (comma-separated)."""
+    return {objects.name(lease): ",".join(used) for lease in live_leases(api)
+            if objects.name(lease) != besides and (used := _uses(lease, component))}
 
 
 @contextmanager
@@ -203,13 +204,16 @@ GARBAGE_KINDS = (  # cluster-scoped kinds the suite creates, in the order a dead
 )
 
 
-def collect_garbage(lease: RunLease, wait: float = 0) -> list[str]:
+def collect_garbage(lease: RunLease, wait: float = 0,
+                    emptying: Callable[[str], object] | None = None) -> list[str]:
     """Delete what dead runs left (objects with OWNED_LABEL whose run has no live lease), except shared
-    components a live run uses. Returns `Kind/name` of each object deleted; with `wait`, waits up to that long
-    for each namespace and CRD among them to be gone (so that this run may make ones of the same names)."""
+    components a live run uses. `emptying(namespace)` runs before a namespace is deleted (to release what would
+    keep it terminating). Returns `Kind/name` of each object deleted; with `wait`, waits up to that long for each
+    namespace and CRD among them to be gone (so that this run may make ones of the same names)."""
     api = lease.api
     with locked(lease, "garbage"):
-        alive = live_runs(api) | {lease.run_id}
+        leases = live_leases(api)
+        alive = {objects.labels_of(x).get(RUN_LABEL, "") for x in leases} | {lease.run_id}
         dyn = dynamic_client(api)
         removed = []
         for api_version, kind in GARBAGE_KINDS:
@@ -226,10 +230,10 @@ def collect_garbage(lease: RunLease, wait: float = 0) -> list[str]:
                 labels = obj.metadata.labels or {}
                 if labels.get(RUN_LABEL, "") in alive or obj.metadata.deletionTimestamp:
                     continue
-                if labels.get(COMPONENT_LABEL) and users(api, labels[COMPONENT_LABEL]):
+                if labels.get(COMPONENT_LABEL) and any(_uses(x, labels[COMPONENT_LABEL]) for x in leases):
                     continue  # a shared component a live run uses, whoever made it
-                if kind == "Namespace":
-                    _release_finalizers(client.CoreV1Api(api), obj.metadata.name)
+                if kind == "Namespace" and emptying is not None:
+                    emptying(obj.metadata.name)
                 delete_quietly(resource.delete, name=obj.metadata.name)
                 removed.append(f"{kind}/{obj.metadata.name}")
         for stale in client.CoordinationV1Api(api).list_namespaced_lease(
@@ -249,19 +253,6 @@ def collect_garbage(lease: RunLease, wait: float = 0) -> list[str]:
                 watch_until(f"CRD {name} to be deleted", ext.list_custom_resource_definition,
                             field_selector=f"metadata.name={name}", until=lambda left: not left, timeout=wait)
     return removed
-
-
-def _release_finalizers(core: client.CoreV1Api, namespace: str) -> None:
-    """Pods a dead run left with Kueue's finalizer would keep its namespace terminating: drop that finalizer."""
-    for pod in core.list_namespaced_pod(namespace, label_selector="kueue.x-k8s.io/managed=true").items:
-        finalizers = objects.meta(pod).finalizers or []
-        keep = [f for f in finalizers if not f.startswith("kueue.x-k8s.io/")]
-        if keep != finalizers:
-            try:
-                core.patch_namespaced_pod(objects.name(pod), namespace, {"metadata": {"finalizers": keep or None}})
-            except ApiException as exc:
-                if exc.status != 404:
-                    raise
 
 
 def acquire(lease: RunLease, component: str, variant: str, set_up: Callable[[bool], None],

@@ -79,32 +79,21 @@ def _run_id(config: pytest.Config) -> str:
     run_id = new_run_id()
     distributed = getattr(config.option, "dist", "no") != "no"
     if distributed and not hasattr(config, "workerinput") and os.environ.get(RUN_ID_ENV) != run_id:
-        before = os.environ.get(RUN_ID_ENV)
-        os.environ[RUN_ID_ENV] = run_id
-        config.add_cleanup(lambda: _restore_env(RUN_ID_ENV, before))
+        environment = pytest.MonkeyPatch()
+        environment.setenv(RUN_ID_ENV, run_id)
+        config.add_cleanup(environment.undo)
     return run_id
 
 
 def _announce(config: pytest.Config, line: str) -> None:
     """Show a line on the terminal now, past pytest's output capture (a signal's note during a clean-up)."""
     import sys
+    from contextlib import nullcontext
 
     capman = config.pluginmanager.getplugin("capturemanager")
-    if capman is None:
-        sys.stderr.write(f"\n{line}\n")
-        return
-    with capman.global_and_fixture_disabled():
+    with capman.global_and_fixture_disabled() if capman is not None else nullcontext():
         sys.stderr.write(f"\n{line}\n")
         sys.stderr.flush()
-
-
-def _restore_env(name: str, value: str | None) -> None:
-    import os
-
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

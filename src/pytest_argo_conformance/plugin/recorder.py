@@ -49,11 +49,8 @@ class MatrixRecorder:
                 build = matrix.builds[str(single[cells.PROP_BUILD])]
                 build.digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
         matrix.add(
-            Cell(
-                build=str(single[cells.PROP_BUILD]),
-                topology=str(single[cells.PROP_TOPOLOGY]),
-                check=str(single[cells.PROP_CHECK]),
-                suite=str(single[cells.PROP_SUITE]),
+            _cell(
+                single,
                 outcome=phase_outcome(report.when, report.outcome, xfail=hasattr(report, "wasxfail")),
                 duration=round(report.duration, 3),
                 reason=_reason(report),
@@ -88,11 +85,9 @@ class MatrixRecorder:
         for nodeid, props in self.collected.items():
             if nodeid in self.reported and nodeid != self.running:
                 continue
-            single = dict(props)
             interrupted = nodeid == self.running
-            self._matrix().add(Cell(
-                build=str(single[cells.PROP_BUILD]), topology=str(single[cells.PROP_TOPOLOGY]),
-                check=str(single[cells.PROP_CHECK]), suite=str(single[cells.PROP_SUITE]),
+            self._matrix().add(_cell(
+                dict(props),
                 outcome=Outcome.ERROR if interrupted else Outcome.SKIPPED,
                 reason=f"interrupted by {why} while it ran" if interrupted else f"not run: interrupted by {why}",
                 nodeid=nodeid,
@@ -124,6 +119,12 @@ class MatrixRecorder:
                 )
         for path in self.written:
             terminalreporter.write_line(f"  written: {path}")
+
+
+def _cell(single: dict[str, object], **rest: Any) -> Cell:
+    """A cell of the check whose properties (`cells.PROP_*`) are `single`."""
+    return Cell(build=str(single[cells.PROP_BUILD]), topology=str(single[cells.PROP_TOPOLOGY]),
+                check=str(single[cells.PROP_CHECK]), suite=str(single[cells.PROP_SUITE]), **rest)
 
 
 def _reason(report: pytest.TestReport) -> str:

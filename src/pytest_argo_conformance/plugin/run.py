@@ -30,7 +30,7 @@ def lease(config: pytest.Config, cluster: ClusterInfo) -> RunLease:
     else:
         config.stash[LEASE_KEY] = taken
         try:
-            collect_garbage(taken, wait=NAMESPACE_GONE)
+            _collect_garbage(taken)
         except Exception as exc:  # noqa: BLE001 - left-overs of dead runs do not stop this one
             warnings.warn(pytest.PytestWarning(f"removing what dead runs left failed: {exc}"), stacklevel=1)
         return taken
@@ -48,6 +48,16 @@ def end(config: pytest.Config, guarded: Callable[[str, Callable[[], object]], No
         return
     del config.stash[LEASE_KEY]
     guarded("removing the Argo CRDs", lambda: release_crds(found))
-    guarded("removing what dead runs left", lambda: collect_garbage(found, wait=NAMESPACE_GONE))
+    guarded("removing what dead runs left", lambda: _collect_garbage(found))
     guarded("giving up this run's lease", found.stop)
     found.api.close()
+
+
+def _collect_garbage(lease: RunLease) -> None:
+    """What dead runs left, waiting for it to go; pods Kueue still holds (its finalizer) are released first."""
+    from kubernetes import client
+
+    from pytest_argo_conformance.components.kueue.install import release_pods
+
+    core = client.CoreV1Api(lease.api)
+    collect_garbage(lease, wait=NAMESPACE_GONE, emptying=lambda namespace: release_pods(core, namespace))
