@@ -12,14 +12,19 @@ from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.kube import objects
 
 
+@pytest.mark.conformance(id="workflows.smoke-succeeds", area="workflows")
 def test_smoke_workflow_succeeds(argo_workflows: WorkflowRunner) -> None:
+    """A one-step Workflow MUST run its single pod and end Succeeded."""
     wf = argo_workflows.run(argo_workflows.load("hello"))
     nodes = list(wf["status"]["nodes"].values())
     assert [n["phase"] for n in nodes if n["type"] == "Pod"] == ["Succeeded"]
     assert wf["status"]["phase"] == "Succeeded"
 
 
+@pytest.mark.conformance(id="pod-spec.pod-metadata", area="pod-spec")
 def test_pod_metadata_reaches_pods(argo_workflows: WorkflowRunner) -> None:
+    """Labels and annotations of the workflow's spec.podMetadata and of a template's metadata MUST reach the pod it
+    creates."""
     name = argo_workflows.submit(argo_workflows.load("pod-metadata"))
     argo_workflows.wait_phase(name, "Succeeded")
     (pod,) = argo_workflows.pods(name)
@@ -31,8 +36,11 @@ def test_pod_metadata_reaches_pods(argo_workflows: WorkflowRunner) -> None:
     )
 
 
+@pytest.mark.conformance(id="controllers.crd-schemas", area="controllers")
 def test_crd_schemas_match_baseline(argo: Installation, argo_record: Recorder) -> None:
-    """The build's CRDs against the upstream release of its own line: every difference is classified (breaking or
+    """A build's CRDs MUST NOT differ in a breaking way from the CRDs of the upstream release of its own line.
+
+    The build's CRDs against the upstream release of its own line: every difference is classified (breaking or
     additive) and listed; only breaking ones fail. Against the pinned baseline too, when that is another release."""
     built = controllers.builtin(argo)
     build = built.build
@@ -53,9 +61,12 @@ def test_crd_schemas_match_baseline(argo: Installation, argo_record: Recorder) -
     )
 
 
+@pytest.mark.conformance(id="controllers.instance-ids", area="controllers")
 def test_two_controllers_on_the_same_workflows(
     argo: Installation, argo_workflows: WorkflowRunner, argo_record: Recorder
 ) -> None:
+    """Two controllers MUST each reconcile only the workflows of their own instanceID, and without instance ids both
+    MUST be seen reconciling the same workflow."""
     if not argo.topology.namespaced:
         pytest.skip("needs a namespaced controller beside the global one (native-namespaced, namespaced-copy)")
     outcome = controllers.two_controllers(controllers.builtin(argo), argo_workflows)
@@ -64,7 +75,9 @@ def test_two_controllers_on_the_same_workflows(
     assert outcome.instance_ids_separate, outcome.summary
 
 
+@pytest.mark.conformance(id="controllers.footprint", area="controllers")
 def test_controller_footprint(argo: Installation, argo_record: Recorder) -> None:
+    """The controller MUST run and report a measurable memory footprint (its CPU and memory are recorded as figures)."""
     figures = controllers.footprint(controllers.builtin(argo))
     for name, value in figures.items():
         argo_record.figure(name, value)

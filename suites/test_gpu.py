@@ -29,7 +29,10 @@ WORKFLOW_DEFAULTS = {
 }
 
 
+@pytest.mark.conformance(id="gpu.requests-and-placement", area="gpu")
 def test_gpu_requests_and_placement_reach_pods(argo_workflows: WorkflowRunner, gpu_nodes: Any) -> None:
+    """GPU requests and limits (container, podSpecPatch, container set) and the nodeSelector and tolerations of the
+    template or of the workflow's defaults MUST reach the pods verbatim."""
     manifest = argo_workflows.load("gpu-requests")
     name = argo_workflows.run(manifest)["metadata"]["name"]
     pods = {(objects.meta(p).annotations or {}).get("workflows.argoproj.io/node-name", "").rsplit(".", 1)[-1]: p
@@ -51,9 +54,11 @@ def test_gpu_requests_and_placement_reach_pods(argo_workflows: WorkflowRunner, g
     assert _placement(pods["set"]) == (WORKFLOW_DEFAULTS["node_selector"], WORKFLOW_DEFAULTS["tolerations"])
 
 
+@pytest.mark.conformance(id="gpu.placement", area="gpu")
 def test_gpu_step_lands_on_gpu_node_and_cpu_step_takes_no_gpu(
     argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder
 ) -> None:
+    """A GPU step MUST land on a GPU node and a CPU step MUST ask for no GPU."""
     with PodWatch(argo.core(), argo.namespace) as watch:
         name = argo_workflows.run(argo_workflows.load("gpu-and-cpu"))["metadata"]["name"]
     pods = {p.node_name.rsplit(".", 1)[-1].split("(")[0]: p for p in watch.of_workflow(name)}
@@ -68,10 +73,14 @@ def test_gpu_step_lands_on_gpu_node_and_cpu_step_takes_no_gpu(
     argo_record.note(f"{len(nodes)} node(s), GPU nodes: {gpu_nodes.describe()}")
 
 
+@pytest.mark.conformance(id="gpu.over-request-deadline", area="gpu")
 def test_gpu_over_request_pends_until_deadline(
     argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder, argo_behaviour: Any
 ) -> None:
-    """The over-requesting step stays Pending with the scheduler's reason; the workflow neither succeeds nor errors,
+    """A step that asks for more GPUs than a node has MUST stay Pending, and the workflow's activeDeadlineSeconds MUST
+    end the workflow as Failed.
+
+    The over-requesting step stays Pending with the scheduler's reason; the workflow neither succeeds nor errors,
     and its activeDeadlineSeconds ends it as Failed. Whether the controller ends it at the deadline by itself, or
     only at its next reconcile of the workflow (an event, or the informer's resync), is recorded as behaviour
     and compared with the build it is judged against (its own line's upstream release)."""
@@ -109,9 +118,12 @@ def test_gpu_over_request_pends_until_deadline(
         f"the build it is judged against: {reference}; this build: {behaviour}")
 
 
+@pytest.mark.conformance(id="gpu.fanout-bounded", area="gpu")
 def test_gpu_fanout_bounded_by_capacity(
     argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, argo_record: Recorder
 ) -> None:
+    """A GPU fan-out larger than the cluster's GPU capacity MUST complete with at most capacity-many GPU pods at
+    once."""
     with PodWatch(argo.core(), argo.namespace) as watch:
         name = argo_workflows.run(argo_workflows.load("gpu-fanout"), timeout=WORKFLOW_DEFAULT)["metadata"]["name"]
     pods = watch.of_workflow(name)
@@ -121,9 +133,11 @@ def test_gpu_fanout_bounded_by_capacity(
     assert 1 <= peak <= gpu_nodes.total, f"{peak} one-GPU pods ran at once on {gpu_nodes.total} GPU(s)"
 
 
+@pytest.mark.conformance(id="gpu.quota-gates", area="gpu")
 def test_gpu_quota_gates_gpu_steps_while_cpu_steps_proceed(
     argo: Installation, argo_workflows: WorkflowRunner, gpu_nodes: Any, kueue_queues: Any, argo_record: Recorder
 ) -> None:
+    """With a Kueue GPU quota of one, GPU steps MUST run one at a time while CPU steps of the same workflow proceed."""
     assert gpu_nodes.total >= 2, "the check needs GPU capacity above the quota of one GPU"
     queues = kueue_queues(Quota(gpu=1))
     with PodWatch(argo.core(), argo.namespace) as watch:
@@ -140,7 +154,9 @@ def test_gpu_quota_gates_gpu_steps_while_cpu_steps_proceed(
     argo_record.figure("gpu.quota_peak", watch.max_concurrent(gpu))
 
 
+@pytest.mark.conformance(id="gpu.device-visible", area="gpu")
 def test_gpu_device_visible_to_step(argo_workflows: WorkflowRunner, gpu_nodes: Any) -> None:
+    """On real GPUs, a step that requests a GPU MUST see the device."""
     if gpu_nodes.fake:
         pytest.skip(f"needs real GPUs (a device plugin's nvidia.com/gpu); this cluster has {gpu_nodes.describe()}")
     name = argo_workflows.run(argo_workflows.load("gpu-device"))["metadata"]["name"]

@@ -45,9 +45,12 @@ def record_latency(argo_record: Recorder, pods: list[PodHistory]) -> None:
         argo_record.figure("kueue.admission_latency_max_seconds", round(max(seconds), 3))
 
 
+@pytest.mark.conformance(id="kueue.gates-labelled", area="kueue")
 def test_kueue_gates_labelled_workflow(
     argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder
 ) -> None:
+    """The pods of a workflow labelled for a Kueue queue MUST be gated until Kueue admits them, and an unlabelled
+    workflow's pods MUST NOT be."""
     queues = kueue_queues(Quota())
     manifest = argo_workflows.load("kueue-steps")
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -67,9 +70,11 @@ def test_kueue_gates_labelled_workflow(
     record_latency(argo_record, queued_pods)
 
 
+@pytest.mark.conformance(id="kueue.quota-queues", area="kueue")
 def test_kueue_quota_queues_second_workflow(
     argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder
 ) -> None:
+    """A second workflow beyond the queue's quota MUST wait until the first one's pod has finished."""
     queues = kueue_queues(Quota(cpu="1"))  # each workflow's pod asks for 600m: one at a time
     manifest = for_queue(argo_workflows.load("kueue-hold"), queues.local_queue)
     with PodWatch(argo.core(), argo.namespace) as pods:
@@ -89,9 +94,11 @@ def test_kueue_quota_queues_second_workflow(
     record_latency(argo_record, [held])
 
 
+@pytest.mark.conformance(id="kueue.per-template-queue", area="kueue")
 def test_kueue_per_template_queue(
     argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, argo_record: Recorder
 ) -> None:
+    """A template's own Kueue queue label MUST reach its pods and decide their admission."""
     queues = kueue_queues(Quota())
     with PodWatch(argo.core(), argo.namespace) as pods:
         name = argo_workflows.run(for_queue(argo_workflows.load("kueue-per-template"), queues.local_queue),
@@ -104,9 +111,11 @@ def test_kueue_per_template_queue(
     record_latency(argo_record, [queued])
 
 
+@pytest.mark.conformance(id="kueue.cpu-beside-gpu-quota", area="kueue")
 def test_kueue_story1_cpu_runs_while_gpu_quota_exhausted(
     argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, gpu_nodes: Any, argo_record: Recorder
 ) -> None:
+    """CPU work MUST run while the GPU quota is held by another workflow."""
     queues = kueue_queues(Quota(gpu=1))
     with PodWatch(argo.core(), argo.namespace) as pods:
         holder = argo_workflows.submit(for_queue(argo_workflows.load("kueue-gpu-hold"), queues.local_queue))
@@ -125,9 +134,11 @@ def test_kueue_story1_cpu_runs_while_gpu_quota_exhausted(
     record_latency(argo_record, mine)
 
 
+@pytest.mark.conformance(id="kueue.sequential-gpu-steps", area="kueue")
 def test_kueue_story2_sequential_gpu_steps_reuse_quota(
     argo: Installation, argo_workflows: WorkflowRunner, kueue_queues: Any, gpu_nodes: Any, argo_record: Recorder
 ) -> None:
+    """Sequential GPU steps of one workflow MUST each be admitted in turn under a quota of one GPU."""
     queues = kueue_queues(Quota(gpu=1))
     with PodWatch(argo.core(), argo.namespace) as pods:
         name = argo_workflows.run(for_queue(argo_workflows.load("kueue-gpu-pipeline"), queues.local_queue),
@@ -144,11 +155,15 @@ def test_kueue_story2_sequential_gpu_steps_reuse_quota(
     record_latency(argo_record, trains)
 
 
+@pytest.mark.conformance(id="kueue.preemption", area="kueue")
 def test_kueue_preemption_of_admitted_step(
     argo: Installation, argo_workflows: WorkflowRunner, argo_kueue: Any, kueue_queues: Any, argo_record: Recorder,
     argo_behaviour: Any,
 ) -> None:
-    """A high-priority workflow preempts a running low-priority step; how the controller shows the stopped pod
+    """A running low-priority step MUST be stopped when a high-priority workflow preempts it, and the workflow's
+    outcome MUST match the baseline's.
+
+    A high-priority workflow preempts a running low-priority step; how the controller shows the stopped pod
     and whether `retryStrategy` (retryPolicy: Always) runs it again is noted; the workflow's outcome is behaviour,
     compared with the baseline's.
 
@@ -194,9 +209,11 @@ def test_kueue_preemption_of_admitted_step(
 
 
 @pytest.mark.parametrize("unit", ["workflow", "layer"])
+@pytest.mark.conformance(id="kueue.admits-as-unit", area="kueue")
 def test_kueue_admits_as_a_unit(
     unit: str, argo: Installation, argo_workflows: WorkflowRunner, argo_kueue: Any, kueue_queues: Any
 ) -> None:
+    """Where Kueue integrates Argo Workflows, a workflow (or a layer) MUST be admitted as a unit."""
     if not argo_kueue.supports_workflows():
         pytest.skip(f"unsupported by Kueue {argo_kueue.release}: it has no Argo Workflows integration, so it cannot "
                     f"admit a {unit} as a unit (its integrations: {', '.join(argo_kueue.integrations)})")

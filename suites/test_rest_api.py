@@ -9,7 +9,10 @@ from pytest_argo_conformance.checks import shapes
 from pytest_argo_conformance.components.argo.install import pod_logs
 
 
+@pytest.mark.conformance(id="server.submit-and-resubmit", area="server")
 def test_rest_api_submit_and_resubmit(argo: Installation, argo_workflows: WorkflowRunner) -> None:
+    """The Argo Server's REST API MUST report its version, submit a workflow from a WorkflowTemplate, list it, and
+    resubmit it."""
     if argo.server is None:
         pytest.skip(f"the installation of {argo.topology.id} has no Argo Server")
     ns = argo_workflows.namespace

@@ -13,9 +13,11 @@ from pytest_argo_conformance.api import Installation, WorkflowRunner
 from pytest_argo_conformance.components.argo.workflows import rejection
 
 
+@pytest.mark.conformance(id="workflows.your-workflow", area="workflows")
 def test_your_workflow_succeeds(
     argo: Installation, argo_provider: Any, argo_workflows: WorkflowRunner, argo_user_workflow: Any
 ) -> None:
+    """Each of your own workflows (--argo-workflows) MUST succeed on every build and topology."""
     if argo_user_workflow.skip_reason:
         pytest.skip(argo_user_workflow.skip_reason)
     # a vendor's provider may predate `missing_images`: without it, every image counts as available

@@ -22,6 +22,8 @@ Does an Argo Workflows controller build behave like upstream?
   run      run the packaged conformance suites (pytest underneath; extra arguments go to pytest)
   matrix   merge the matrices of parallel CI jobs, diff one against a baseline, render one
   cluster  build, start, stop and inspect the hermetic local Kubernetes cluster
+  mutants  run the suites against planted defects (suites/mutants) and print the mutation score
+  checks   the check registry: each check's id, area and MUST sentence (and the mutants it kills)
 """
 
 RUN_EPILOG = """\
@@ -35,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="argo-conformance", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,matrix,cluster}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,matrix,cluster,mutants,checks}")
 
     run = sub.add_parser(
         "run",
@@ -59,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     from pytest_argo_conformance.command import cluster_commands as cluster_cli
 
     cluster_cli.add_arguments(cluster.add_subparsers(dest="cluster_command", required=True))
+
+    from pytest_argo_conformance.command import checks_command, mutants_command
+
+    mutants = sub.add_parser("mutants", help="mutation score: run the suites against planted defects",
+                             description=mutants_command.DESCRIPTION,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    mutants_command.add_arguments(mutants)
+    checks = sub.add_parser("checks", help="list the check registry (text or JSON)")
+    checks_command.add_arguments(checks)
     return parser
 
 
@@ -111,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":
         return _run(args, rest)
+    if args.command == "mutants":
+        from pytest_argo_conformance.command import mutants_command
+
+        return mutants_command.run(args, rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     from pytest_argo_conformance.process import signals

@@ -48,6 +48,7 @@ def render_html(matrix: Matrix) -> str:
     body += _failures(views.problems(matrix))
     body += _reasons("Skips", views.grouped_reasons(matrix, Outcome.SKIPPED))
     body += _reasons("Known failures (xfail)", views.grouped_reasons(matrix, Outcome.KNOWN_FAIL))
+    body += _statements(matrix)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -113,7 +114,10 @@ def _grid(matrix: Matrix, topology: str, differing: set[tuple[str, str, str]]) -
         f'<table class="grid"><thead><tr><th>check</th><th>suite</th>{heads}</tr></thead><tbody>',
     ]
     for check in matrix.checks(topology):
-        row = [f'<tr><th scope="row">{escape(check)}</th><td class="suite">{escape(matrix.suite_of(check))}</td>']
+        statement = matrix.statements.get(check)
+        name = (f'<a href="#{statement.anchor}" title="{escape(statement.statement)}">{escape(check)}</a>'
+                if statement else escape(check))
+        row = [f'<tr><th scope="row">{name}</th><td class="suite">{escape(matrix.suite_of(check))}</td>']
         for build in builds:
             row.append(_cell(matrix.get(build, topology, check), build, differing))
         lines.append("".join(row) + "</tr>")
@@ -162,3 +166,16 @@ def _reasons(title: str, groups: list[tuple[str, list[Cell]]]) -> list[str]:
         where = ", ".join(escape(views.where(c)) for c in cells)
         lines.append(f'<li><span class="reason">{escape(reason)}</span> ({len(cells)}): {where}</li>')
     return lines + ["</ul>"]
+
+
+def _statements(matrix: Matrix) -> list[str]:
+    """What each check asserts (the rows of the grids link here): id, area and its MUST sentence."""
+    shown = [matrix.statements[c] for c in matrix.checks() if c in matrix.statements]
+    if not shown:
+        return []
+    lines = ["<h2>What each check asserts</h2>", '<table class="statements">',
+             "<thead><tr><th>check</th><th>id</th><th>area</th><th>statement</th></tr></thead>"]
+    for entry in shown:
+        lines.append(f'<tr id="{entry.anchor}"><th scope="row">{escape(entry.check)}</th><td>{escape(entry.id)}</td>'
+                     f"<td>{escape(entry.area)}</td><td>{escape(entry.statement)}</td></tr>")
+    return lines + ["</table>"]

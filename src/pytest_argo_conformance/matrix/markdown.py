@@ -27,6 +27,7 @@ def render_markdown(matrix: Matrix, *, max_listed: int = 100) -> str:
     lines += _failures(views.problems(matrix), max_listed)
     lines += _reasons("Skips", views.grouped_reasons(matrix, Outcome.SKIPPED))
     lines += _reasons("Known failures (xfail)", views.grouped_reasons(matrix, Outcome.KNOWN_FAIL))
+    lines += _statements(matrix)
     return "\n".join(lines) + "\n"
 
 
@@ -75,7 +76,9 @@ def _grid(matrix: Matrix, topology: str, differing: set[tuple[str, str, str]]) -
         _row(["---", "---", *([":---:"] * len(builds))]),
     ]
     for check in matrix.checks(topology):
-        row = [_code(check), _text(matrix.suite_of(check))]
+        statement = matrix.statements.get(check)
+        name = f"[{_code(check)}](#{statement.anchor})" if statement else _code(check)
+        row = [name, _text(matrix.suite_of(check))]
         for build in builds:
             cell = matrix.get(build, topology, check)
             row.append(_symbol(cell, cell is not None and cell.key() in differing))
@@ -114,4 +117,16 @@ def _reasons(title: str, groups: list[tuple[str, list[Cell]]], shown: int = 10) 
         listed = ", ".join(_text(views.where(c)) for c in cells[:shown])
         more = f", ... and {len(cells) - shown} more" if len(cells) > shown else ""
         lines.append(f"- **{_text(reason)}** ({len(cells)}): {listed}{more}")
+    return lines
+
+
+def _statements(matrix: Matrix) -> list[str]:
+    """What each check asserts (the rows of the grids link here): id, area and its MUST sentence."""
+    shown = [matrix.statements[c] for c in matrix.checks() if c in matrix.statements]
+    if not shown:
+        return []
+    lines = ["", "### What each check asserts", ""]
+    for entry in shown:
+        area = f" ({_text(entry.area)})" if entry.area else ""
+        lines.append(f'- <a id="{entry.anchor}"></a>{_code(entry.check)} `{entry.id}`{area}: {_text(entry.statement)}')
     return lines

@@ -59,6 +59,8 @@ def merge_report(matrices: Sequence[Matrix], *, labels: Sequence[str] | None = N
     for matrix, name in zip(matrices, names, strict=True):
         for cell in matrix.sorted_cells():
             _merge_cell(report, copy.deepcopy(cell), name, cell_source)
+        for check, statement in matrix.statements.items():  # the newer suite's wording wins
+            merged.statements[check] = statement
     return report
 
 

@@ -178,6 +178,29 @@ class BuildInfo:
         )
 
 
+@dataclass(frozen=True)
+class CheckStatement:
+    """A check's registry entry: its stable id, its one MUST sentence and the feature area it covers."""
+
+    check: str  # the check's name in the cells
+    id: str
+    statement: str
+    area: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """The fragment that the Markdown and HTML matrices link each row to."""
+        return "check-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "id": self.id, "statement": self.statement, "area": self.area}
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "statement") -> CheckStatement:
+        return cls(check=need(data, "check", str, where), id=need(data, "id", str, where),
+                   statement=need(data, "statement", str, where), area=optional(data, "area", str, "", where))
+
+
 @dataclass
 class Matrix:
     builds: dict[str, BuildInfo] = field(default_factory=dict)  # in the order the user named them
@@ -186,6 +209,7 @@ class Matrix:
     run_id: str = ""  # CI job label, optional
     created: str = field(default_factory=utc_now)  # ISO-8601 UTC
     cells: dict[CellKey, Cell] = field(default_factory=dict)
+    statements: dict[str, CheckStatement] = field(default_factory=dict)  # check name -> its registry entry
     schema_version: int = SCHEMA_VERSION
 
     def add_build(self, build: BuildInfo) -> None:
@@ -235,6 +259,7 @@ class Matrix:
             "versions": dict(sorted(self.versions.items())),
             "environment": dict(sorted(self.environment.items())),
             "cells": [cell.to_dict() for cell in self.sorted_cells()],
+            "statements": [self.statements[name].to_dict() for name in sorted(self.statements)],
         }
 
     @classmethod
@@ -260,6 +285,9 @@ class Matrix:
             if cell.key() in matrix.cells:
                 raise ValueError(f"cells[{i}]: {'/'.join(cell.key())} appears twice")
             matrix.cells[cell.key()] = cell
+        for i, item in enumerate(list_of(data, "statements", dict, "matrix")):
+            statement = CheckStatement.from_dict(item, f"statements[{i}]")
+            matrix.statements[statement.check] = statement
         return matrix
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_argo_conformance.plugin import cells, hookspecs, options
+from pytest_argo_conformance.plugin import cells, hookspecs, options, registry
 from pytest_argo_conformance.plugin.cells import CellTarget
 from pytest_argo_conformance.plugin.stash import RUN_ID_KEY, SETTINGS_KEY
 
@@ -40,6 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_argo_conformance.plugin import builtin_hooks, fixtures, redaction
 
     config.pluginmanager.register(builtin_hooks, "argo-conformance-builtin-hooks")
+    config.addinivalue_line("markers", "conformance(id, area): the check's registry entry: a stable id and the "
+                            "feature area it covers; its docstring's first sentence is its MUST statement")
     config.pluginmanager.register(redaction.Redaction(config), "argo-conformance-redaction")  # tokens never leave
     config.stash[SETTINGS_KEY] = settings = options.load(config)
     config.stash[RUN_ID_KEY] = _run_id(config)
@@ -184,6 +186,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 (cells.PROP_SUITE, suite),
             ]
         )
+        entry = registry.entry_of(item)
+        if entry.id:
+            item.user_properties.append((cells.PROP_STATEMENT, f"{entry.id}\t{entry.area}\t{entry.statement}"))
         # Allure: epic=suite, feature=topology, story=check; the build is a parameter (see fixtures).
         for label_type, value in (("epic", suite), ("feature", target.topology.id), ("story", check)):
             item.add_marker(pytest.mark.allure_label(value, label_type=label_type))

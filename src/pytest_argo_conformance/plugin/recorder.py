@@ -9,7 +9,15 @@ import pytest
 
 from pytest_argo_conformance.components.argo.lines import judged_against
 from pytest_argo_conformance.matrix import write_all
-from pytest_argo_conformance.matrix.model import BuildInfo, Cell, Matrix, Outcome, one_line, phase_outcome
+from pytest_argo_conformance.matrix.model import (
+    BuildInfo,
+    Cell,
+    CheckStatement,
+    Matrix,
+    Outcome,
+    one_line,
+    phase_outcome,
+)
 from pytest_argo_conformance.plugin import cells
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
 from pytest_argo_conformance.process import signals
@@ -45,6 +53,10 @@ class MatrixRecorder:
         for key, value in props:
             if key.startswith(cells.PROP_VERSION_PREFIX):
                 matrix.versions[key.removeprefix(cells.PROP_VERSION_PREFIX)] = str(value)
+            elif key == cells.PROP_STATEMENT:
+                ident, area, statement = str(value).split("\t", 2)
+                check = str(single[cells.PROP_CHECK])
+                matrix.statements[check] = CheckStatement(check=check, id=ident, statement=statement, area=area)
             elif key.startswith(cells.PROP_DIGEST_PREFIX) and str(single[cells.PROP_BUILD]) in matrix.builds:
                 build = matrix.builds[str(single[cells.PROP_BUILD])]
                 build.digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
