@@ -96,7 +96,10 @@ def run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         return 0
     baseline = args.baseline or version("argo-workflows")
     started = time.monotonic()
-    infos, controllers = _build_all(mutants, baseline)
+    from pytest_argo_conformance.command.main import progress_on_stderr
+
+    with progress_on_stderr():
+        infos, controllers = _build_all(mutants, baseline)
     if not controllers:
         print("argo-conformance mutants: no mutant to run (all equivalent or unbuildable)", file=sys.stderr)
         _report(Detection(baseline="upstream", topology=args.argo_topology, mutants=[], checks=[],

@@ -62,8 +62,14 @@ def cache_key(build: ControllerBuild) -> str:
     if build.source is Source.PATCHED:
         patch = patch_file(build.ref)
         assert patch is not None  # checked when the option was parsed
-        return f"{base_version(build.ref)}-patch-{_digest(patch.read_bytes())}"
+        return f"{base_version(build.ref)}-patch-{_digest(patch_body(patch.read_bytes()))}"
     return f"dir-{_tree_digest(Path(build.ref).expanduser())}"
+
+
+def patch_body(text: bytes) -> bytes:
+    """The diff of a patch without its leading comment lines: rewording a mutant's header keeps its build."""
+    start = re.search(rb"^(--- |diff --git )", text, flags=re.MULTILINE)
+    return text[start.start():] if start else text
 
 
 def build_binaries(build: ControllerBuild) -> ArgoBinaries:
