@@ -9,8 +9,15 @@ import pytest
 
 from pytest_argo_conformance.command.checks_command import collect
 from pytest_argo_conformance.command.main import main
-from pytest_argo_conformance.matrix import BuildInfo, Cell, CheckStatement, Matrix, Outcome
-from pytest_argo_conformance.matrix import render_html, render_markdown
+from pytest_argo_conformance.matrix import (
+    BuildInfo,
+    Cell,
+    CheckStatement,
+    Matrix,
+    Outcome,
+    render_html,
+    render_markdown,
+)
 from pytest_argo_conformance.plugin import registry
 
 
@@ -41,7 +48,8 @@ def test_an_entry_without_a_marker_or_a_must_sentence_is_a_problem(pytester: pyt
     found, problem = collect([pytester.path / "test_mine.py"])
     assert problem == ""
     problems = sorted(e.problem for e in found)
-    assert problems[0].startswith('no @pytest.mark.conformance(id="<area>.<name>"') and "test_unregistered" in problems[0]
+    assert problems[0].startswith('no @pytest.mark.conformance(id="<area>.<name>"')
+    assert "test_unregistered" in problems[0]
     assert "test_no_must: its docstring's first paragraph is not a sentence in MUST form" in problems[1]
 
 
