@@ -20,9 +20,10 @@ NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
 
 def runs_of(runner: WorkflowRunner, cron: str) -> list[Workflow]:
     """The runs of the CronWorkflow that exist now, oldest first."""
-    listed: dict[str, Any] = wfapi.custom(runner.api).list_namespaced_custom_object(
+    listed = wfapi.custom(runner.api).list_namespaced_custom_object(
         wfapi.GROUP, wfapi.VERSION, runner.namespace, "workflows", label_selector=f"{CRON_LABEL}={cron}")
-    return sorted(listed.get("items") or [], key=created)
+    items: list[Workflow] = listed.get("items") or [] if isinstance(listed, dict) else []
+    return sorted(items, key=created)
 
 
 def watch_runs(runner: WorkflowRunner, cron: str, what: str, until: Callable[[list[Workflow]], bool],
