@@ -52,7 +52,7 @@ def main() -> int:
             print(f"  {m['status']:<11} {m['name']}: {m['why']}")
     areas = Counter(c.get("area", "?") for c in data["checks"] for _ in c["kills"])
     print("kills by check area: " + ", ".join(f"{a} {n}" for a, n in areas.most_common()))
-    print(output.rstrip().splitlines()[-1])
+    print(done.stdout.rstrip().splitlines()[-1])  # the command's own last line: the score
     return 0 if done.returncode == 0 else done.returncode
 
 

@@ -1,10 +1,11 @@
 """Issue 14 on a real cluster: `argo-conformance mutants` on a slice of the catalog (the full catalog runs in
 bench/mutation_score.py; its figures are in the README).
 
-The slice holds one mutant a check of its own area kills, and one (drop-workflow-tolerations) that only the GPU
-checks can see, which are left out here, so it must survive. The run's last line is the score; the detection
-matrix says which check killed what and why; first kill skips a killed mutant's remaining checks; a mutant's
-area goes first (the pod-spec check runs before the smoke check, which is earlier in file order).
+The slice holds four mutants of four areas that a check of their own area kills, and one
+(drop-workflow-tolerations) that only the GPU checks can see, which are left out here, so it must survive. The
+run's last line is the score; the detection matrix says which check killed what and why; first kill skips a
+killed mutant's remaining checks; a mutant's area goes first (the pod-spec check runs before the smoke check,
+which is earlier in file order).
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ from pytest_argo_conformance.config.paths import suites_dir
 
 pytestmark = pytest.mark.cluster
 
-MUTANTS = ["drop-pod-labels", "drop-workflow-tolerations"]
-CHECKS = "smoke or pod_metadata or retry_strategy"
+KILLED_BY = {
+    "drop-pod-labels": "test_pod_metadata_reaches_pods",
+    "cf-retry-limit-off-by-one": "test_retry_limit_caps_attempts",
+    "io-global-name-not-exported": "test_output_parameter_global_name_exported",
+    "ref-onexit-skip-success": "test_on_exit_after_success",
+}
+MUTANTS = [*KILLED_BY, "drop-workflow-tolerations"]
+CHECKS = "smoke or pod_metadata or retry_strategy or retry_limit or global_name or test_on_exit_after_success"
 
 
 @pytest.fixture(scope="module")
@@ -41,25 +48,29 @@ def run(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[s
 
 def test_the_last_line_is_the_score(run: tuple[str, Path]) -> None:
     stdout, _ = run
-    assert stdout.rstrip().splitlines()[-1] == "mutation score: 1/2 killed"
+    assert stdout.rstrip().splitlines()[-1] == "mutation score: 4/5 killed"
 
 
 def test_the_detection_matrix_says_what_killed_what(run: tuple[str, Path]) -> None:
     _, report = run
     data = json.loads((report / "mutants.json").read_text())
     mutants = {m["name"]: m for m in data["mutants"]}
+    for name, check in KILLED_BY.items():
+        assert mutants[name]["status"] == "killed" and mutants[name]["killed_by"] == [check], mutants[name]
+        assert mutants[name]["reasons"][check], "a kill says why"
     killed = mutants["drop-pod-labels"]
-    assert killed["status"] == "killed" and killed["killed_by"] == ["test_pod_metadata_reaches_pods"]
     assert "spec.podMetadata.labels did not reach pod" in killed["reasons"]["test_pod_metadata_reaches_pods"]
     # first kill, area first: the smoke check (earlier in the file) was not run on it
-    assert killed["results"]["test_smoke_workflow_succeeds"] == "not-run"
-    assert "already told apart from the baseline by test_pod_metadata_reaches_pods" in (
-        killed["reasons"]["test_smoke_workflow_succeeds"])
+    assert "test_smoke_workflow_succeeds" not in killed["results"]  # not run
+    cells = json.loads((report / "matrix.json").read_text())["cells"]
+    smoke = next(c for c in cells if c["build"] == "drop-pod-labels" and c["check"] == "test_smoke_workflow_succeeds")
+    assert smoke["reason"] == ("not run: drop-pod-labels was already told apart from the baseline by "
+                               "test_pod_metadata_reaches_pods")
     survivor = mutants["drop-workflow-tolerations"]
     assert survivor["status"] == "survived", survivor
-    assert set(survivor["results"].values()) == {"survived"} and len(survivor["results"]) == 3
+    assert set(survivor["results"].values()) == {"survived"} and len(survivor["results"]) == 6
     checks = {c["check"]: c for c in data["checks"]}
     assert checks["test_pod_metadata_reaches_pods"]["id"] == "pod-spec.pod-metadata"
     assert all(c["baseline"] == "passed" for c in checks.values())
-    assert "mutation score: 1/2 killed" in (report / "mutants.md").read_text()
+    assert "mutation score: 4/5 killed" in (report / "mutants.md").read_text()
     assert 'class="v killed"' in (report / "mutants.html").read_text()

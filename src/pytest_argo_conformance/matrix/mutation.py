@@ -50,7 +50,8 @@ class MutantResult:
     info: MutantInfo
     status: Status
     results: dict[str, Verdict] = field(default_factory=dict)  # check -> verdict
-    reasons: dict[str, str] = field(default_factory=dict)  # check -> the mutant cell's reason (killed, not run)
+    # check -> the mutant cell's reason (killed, not run); the JSON keeps the kills' (a skip's is in matrix.json)
+    reasons: dict[str, str] = field(default_factory=dict)
     why: str = ""  # one line: the status's reason
 
     @property
@@ -62,8 +63,9 @@ class MutantResult:
         return {
             "name": info.name, "file": info.file, "what": info.what, "breaks": info.breaks, "area": info.area,
             "status": self.status.value, "why": self.why, "killed_by": self.killed_by,
-            "results": {c: v.value for c, v in self.results.items()},
-            "reasons": dict(self.reasons),
+            # absent: not run on this mutant (skipped; matrix.json says why)
+            "results": {c: v.value for c, v in self.results.items() if v is not Verdict.NOT_RUN},
+            "reasons": {c: r for c, r in self.reasons.items() if self.results.get(c) is Verdict.KILLED},
         }
 
 
