@@ -11,13 +11,11 @@ from urllib.parse import urlencode
 
 from kubernetes import client
 
-from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo import workflows as wfapi
 from pytest_argo_conformance.components.argo.rest import ArgoRest
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
-from pytest_argo_conformance.components.argo.server import base_url
-from pytest_argo_conformance.config.timeouts import TOKEN_ISSUED, TOKEN_SECONDS
-from pytest_argo_conformance.kube import objects, secrets
+from pytest_argo_conformance.components.argo.server import base_url, client_token
+from pytest_argo_conformance.kube import objects
 
 Workflow = dict[str, Any]
 
@@ -87,31 +85,11 @@ def retry_rest(runner: WorkflowRunner) -> Iterator[ArgoRest]:
     """An Argo Server REST client whose token may also delete pods in the workflow namespace, as a retry through
     the server does (with --auth-mode=client the server deletes the failed steps' pods with the caller's token)."""
     inst = runner.installation
-    ns = runner.namespace
     rules = [
         {"apiGroups": ["argoproj.io"], "resources": ["workflows"],
          "verbs": ["get", "list", "watch", "create", "update", "patch"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "delete"]},
     ]
-    lease = getattr(inst, "lease", None)
-    owned = lease.labels if isinstance(lease, kube.RunLease) else {kube.OWNED_LABEL: "true"}
-    kube.apply(kube.dynamic_client(runner.api), [
-        {"apiVersion": "v1", "kind": "ServiceAccount",
-         "metadata": {"name": RETRY_SA, "namespace": ns, "labels": owned}},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-         "metadata": {"name": RETRY_SA, "namespace": ns, "labels": owned}, "rules": rules},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": {"name": RETRY_SA, "namespace": ns, "labels": owned},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": RETRY_SA},
-         "subjects": [{"kind": "ServiceAccount", "name": RETRY_SA, "namespace": ns}]},
-    ])
-    request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(expiration_seconds=TOKEN_SECONDS))
-
-    def issued() -> tuple[bool, str]:
-        token = client.CoreV1Api(runner.api).create_namespaced_service_account_token(RETRY_SA, ns, request)
-        return True, str(objects.present(token.status, "status").token)
-
-    token = secrets.register(kube.wait_for(f"a token of service account {ns}/{RETRY_SA}", issued, TOKEN_ISSUED,
-                                           interval=0.5))
+    token = client_token(inst, RETRY_SA, rules)
     with base_url(inst) as url, ArgoRest(url, token) as rest:
         yield rest

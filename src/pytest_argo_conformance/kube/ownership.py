@@ -195,6 +195,7 @@ GARBAGE_KINDS = (  # cluster-scoped kinds the suite creates, in the order a dead
     ("kueue.x-k8s.io/v1beta1", "ClusterQueue"),  # a Kueue check's queues (with the cluster's own Kueue too)
     ("kueue.x-k8s.io/v1beta1", "ResourceFlavor"),
     ("kueue.x-k8s.io/v1beta1", "WorkloadPriorityClass"),
+    ("argoproj.io/v1alpha1", "ClusterWorkflowTemplate"),  # the clusterScope templateRef check's
     ("v1", "Namespace"),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),

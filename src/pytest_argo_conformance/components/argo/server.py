@@ -7,6 +7,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from kubernetes import client
 
@@ -64,34 +65,37 @@ def _listening(port: int, proc: subprocess.Popen[bytes]) -> tuple[bool, str]:
         return sock.connect_ex(("127.0.0.1", port)) == 0, "not listening yet"
 
 
-def client_token(inst: Installation) -> str:
-    """A short-lived token of a service account that may only read templates and submit/read workflows in the
-    workflow namespace. It is registered with `kube.secrets`, so the plugin redacts it from reports, captured output,
-    log records and Allure results; callers still never log or print it."""
+CLIENT_RULES: list[dict[str, Any]] = [
+    {"apiGroups": ["argoproj.io"], "resources": ["workflowtemplates"], "verbs": ["get", "list", "create"]},
+    {"apiGroups": ["argoproj.io"], "resources": ["workflows"],
+     "verbs": ["get", "list", "watch", "create", "update", "patch"]},
+]
+
+
+def client_token(inst: Installation, account: str = CLIENT_SA, rules: list[dict[str, Any]] | None = None) -> str:
+    """A short-lived token of a service account (`account`, made with its Role and RoleBinding, owned by the run)
+    that may only do `rules` in the workflow namespace (default: read templates and submit/read workflows). It is
+    registered with `kube.secrets`, so the plugin redacts it from reports, captured output, log records and Allure
+    results; callers still never log or print it."""
     assert inst.api is not None
     ns = inst.namespace
-    rules = [
-        {"apiGroups": ["argoproj.io"], "resources": ["workflowtemplates"], "verbs": ["get", "list", "create"]},
-        {"apiGroups": ["argoproj.io"], "resources": ["workflows"],
-         "verbs": ["get", "list", "watch", "create", "update", "patch"]},
-    ]
     lease = getattr(inst, "lease", None)  # the built-in install's: the run's owner labels
     owned = lease.labels if isinstance(lease, kube.RunLease) else {kube.OWNED_LABEL: "true"}
     kube.apply(kube.dynamic_client(inst.api), [
         {"apiVersion": "v1", "kind": "ServiceAccount",
-         "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}},
+         "metadata": {"name": account, "namespace": ns, "labels": owned}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-         "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned}, "rules": rules},
+         "metadata": {"name": account, "namespace": ns, "labels": owned}, "rules": rules or CLIENT_RULES},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": {"name": CLIENT_SA, "namespace": ns, "labels": owned},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": CLIENT_SA},
-         "subjects": [{"kind": "ServiceAccount", "name": CLIENT_SA, "namespace": ns}]},
+         "metadata": {"name": account, "namespace": ns, "labels": owned},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": account},
+         "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": ns}]},
     ])
     request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(expiration_seconds=TOKEN_SECONDS))
 
     def issued() -> tuple[bool, str]:  # the service account may take a moment to exist for the token API
-        token = client.CoreV1Api(inst.api).create_namespaced_service_account_token(CLIENT_SA, ns, request)
+        token = client.CoreV1Api(inst.api).create_namespaced_service_account_token(account, ns, request)
         return True, str(objects.present(token.status, "status").token)
 
     return secrets.register(
-        kube.wait_for(f"a token of service account {ns}/{CLIENT_SA}", issued, TOKEN_ISSUED, interval=0.5))
+        kube.wait_for(f"a token of service account {ns}/{account}", issued, TOKEN_ISSUED, interval=0.5))
