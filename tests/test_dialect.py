@@ -73,7 +73,8 @@ def unknown_fields(value: Any, schema: dict[str, Any], path: str = "") -> list[s
     return found
 
 
-KINDS = {"Workflow": "workflows", "WorkflowTemplate": "workflowtemplates", "CronWorkflow": "cronworkflows"}
+KINDS = {"Workflow": "workflows", "WorkflowTemplate": "workflowtemplates", "CronWorkflow": "cronworkflows",
+         "ClusterWorkflowTemplate": "clusterworkflowtemplates"}
 
 
 @pytest.mark.parametrize("release", sorted(set(pinned_lines().values())))
