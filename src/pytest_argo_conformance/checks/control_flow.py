@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_argo_conformance.api import WorkflowRunner
 from pytest_argo_conformance.checks import shapes
 from pytest_argo_conformance.components.argo import workflows as wfapi
+from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 
 Workflow = dict[str, Any]
 Node = dict[str, Any]
