@@ -36,7 +36,7 @@ def test_template_parallelism_exact_limit(argo_workflows: WorkflowRunner) -> Non
 
 
 def _stopped_early(argo_workflows: WorkflowRunner, manifest: str, what: str) -> None:
-    wf = io.finish(argo_workflows, argo_workflows.submit(argo_workflows.load(manifest)), timeout=120)
+    wf = argo_workflows.wait_finished(argo_workflows.submit(argo_workflows.load(manifest)), timeout=120)
     slow = shapes.node(wf, "slow")
     started, finished = wfapi.timestamp(slow["startedAt"]), wfapi.timestamp(slow["finishedAt"])
     assert slow["phase"] == "Failed", (f"{what} 5 s on a 40 s step: expected the step Failed, it ended "

@@ -91,7 +91,7 @@ def test_artifact_passed_between_steps(argo_workflows: WorkflowRunner) -> None:
 @pytest.mark.conformance(id="parameters.enum-rejects-other-values", area="parameters")
 def test_enum_rejects_value_outside_list(argo_workflows: WorkflowRunner) -> None:
     """A workflow argument whose value is not in its enum list MUST be rejected without running any pod."""
-    wf = io.finish(argo_workflows, argo_workflows.submit(argo_workflows.load("io-enum")), timeout=90)
+    wf = argo_workflows.wait_finished(argo_workflows.submit(argo_workflows.load("io-enum")), timeout=90)
     assert wfapi.phase(wf) in ("Failed", "Error"), (f"argument color='purple' with enum [red, green] should fail "
                                                     f"validation, but: {io.describe(wf)}")
     assert not shapes.pod_nodes(wf), f"a rejected workflow ran pods: {io.describe(wf)}"

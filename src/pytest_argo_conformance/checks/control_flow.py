@@ -5,21 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_argo_conformance.checks import shapes
-from pytest_argo_conformance.components.argo import workflows as wfapi
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 
 Workflow = dict[str, Any]
 Node = dict[str, Any]
 
 
-def finished(wf: Workflow) -> bool:
-    return wfapi.phase(wf) in wfapi.TERMINAL and bool(wf.get("status", {}).get("finishedAt"))
-
-
 def run_to_end(runner: WorkflowRunner, manifest: Workflow, timeout: float = 180) -> Workflow:
     """Submit a workflow and wait until it has finished, in any phase (the check asserts which)."""
-    name = runner.submit(manifest)
-    return runner.wait(name, finished, "finish", timeout, fail_fast=False)
+    return runner.wait_finished(runner.submit(manifest), timeout)
 
 
 def attempts(wf: Workflow) -> list[Node]:

@@ -11,22 +11,15 @@ from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 
 Workflow = dict[str, Any]
 
-FINISHED = ("Succeeded", "Failed", "Error")
-
 # (installation id, namespace, manifest) -> the finished workflow; one run serves every check of a cell
 _shared: dict[tuple[int, str, str], Workflow] = {}
-
-
-def finish(runner: WorkflowRunner, name: str, timeout: float) -> Workflow:
-    """Wait until the workflow has finished, whatever its phase."""
-    return runner.wait(name, lambda wf: wfapi.phase(wf) in FINISHED, "finish", timeout, fail_fast=False)
 
 
 def run_shared(runner: WorkflowRunner, manifest: str, timeout: float = 180) -> Workflow:
     """Submit `manifest` once per cell and wait for it to finish; later checks of the cell get the same result."""
     key = (id(runner.installation), runner.namespace, manifest)
     if key not in _shared:
-        _shared[key] = finish(runner, runner.submit(runner.load(manifest)), timeout)
+        _shared[key] = runner.wait_finished(runner.submit(runner.load(manifest)), timeout)
     else:
         runner.submitted.append(_shared[key]["metadata"]["name"])  # its diagnostics go with this check too
     return _shared[key]

@@ -23,7 +23,7 @@ Workflow = dict[str, Any]
 def run_to_end(runner: WorkflowRunner, manifest: Workflow, timeout: float = 120) -> tuple[Workflow, client.V1Pod]:
     """Submit a one-pod workflow, wait until it ends (in any phase) and return it with its only pod."""
     name = runner.submit(manifest)
-    wf = runner.wait(name, lambda w: wfapi.phase(w) in wfapi.TERMINAL, "end", timeout, fail_fast=False)
+    wf = runner.wait_finished(name, timeout)
     pods = runner.pods(name)
     assert len(pods) == 1, f"workflow {name}: expected one pod, found {[objects.name(p) for p in pods]}"
     return wf, pods[0]

@@ -24,9 +24,7 @@ CACHE_TYPE_LABEL = "workflows.argoproj.io/configmap-type"  # a memoization cache
 
 def owner_labels(runner: WorkflowRunner) -> dict[str, str]:
     """The run's owner labels (when the installation has a lease) and the cell's workflow labels."""
-    lease = getattr(runner.installation, "lease", None)
-    owned = lease.labels if isinstance(lease, kube.RunLease) else {kube.OWNED_LABEL: "true"}
-    return {**owned, **runner.labels}
+    return {**kube.labels_of(getattr(runner.installation, "lease", None)), **runner.labels}
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -144,7 +145,7 @@ def _build_all(mutants: list[catalog.Mutant], baseline: str) -> tuple[list[Mutan
             controllers.append(spec)
         except (ArgoBuildError, BuildError) as exc:
             log.warning("mutant %s: %s", mutant.name, exc)
-            info = MutantInfo(**{**info.__dict__, "unbuildable": str(exc)})
+            info = dataclasses.replace(info, unbuildable=str(exc))
         infos.append(info)
     return infos, controllers
 

@@ -14,7 +14,15 @@ from pytest_argo_conformance.kube.client import (
     object_owner,
 )
 from pytest_argo_conformance.kube.kustomize import KustomizeError, kustomize
-from pytest_argo_conformance.kube.ownership import RunLease, acquire, collect_garbage, locked, owner_labels, release
+from pytest_argo_conformance.kube.ownership import (
+    RunLease,
+    acquire,
+    collect_garbage,
+    labels_of,
+    locked,
+    owner_labels,
+    release,
+)
 from pytest_argo_conformance.kube.waits import (
     GiveUp,
     WaitTimeout,
@@ -35,6 +43,7 @@ __all__ = [
     "acquire",
     "collect_garbage",
     "locked",
+    "labels_of",
     "owner_labels",
     "release",
     "WaitTimeout",

@@ -189,6 +189,12 @@ def locked(lease: RunLease, what: str, timeout: float = LOCK_WAIT) -> Iterator[N
         delete_quietly(coordination.delete_namespaced_lease, name, LEASE_NAMESPACE)
 
 
+def labels_of(lease: object) -> dict[str, str]:
+    """The owner labels for an object made under `lease` (an installation's `lease` attribute; an installation of
+    a vendor's may have none, and then only the owned mark is set)."""
+    return lease.labels if isinstance(lease, RunLease) else {OWNED_LABEL: "true"}
+
+
 GARBAGE_KINDS = (  # cluster-scoped kinds the suite creates, in the order a dead run's are removed
     ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
     ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),

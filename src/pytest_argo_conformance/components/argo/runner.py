@@ -88,6 +88,10 @@ class WorkflowRunner:
             started, finished = wfapi.times(wf)
             self.durations[wf["metadata"]["name"]] = finished - started
 
+    def wait_finished(self, name: str, timeout: float = WORKFLOW_DEFAULT) -> Workflow:
+        """Wait until the workflow has ended, in whatever phase (the check asserts which)."""
+        return self.wait(name, wfapi.finished, "finish", timeout, fail_fast=False)
+
     def wait_phase(self, name: str, phase: str, timeout: float = WORKFLOW_DEFAULT) -> Workflow:
         return self.wait(name, lambda wf: wfapi.phase(wf) == phase, f"reach phase {phase}", timeout,
                          fail_fast=phase == "Succeeded")

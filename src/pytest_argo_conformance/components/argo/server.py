@@ -79,8 +79,7 @@ def client_token(inst: Installation, account: str = CLIENT_SA, rules: list[dict[
     results; callers still never log or print it."""
     assert inst.api is not None
     ns = inst.namespace
-    lease = getattr(inst, "lease", None)  # the built-in install's: the run's owner labels
-    owned = lease.labels if isinstance(lease, kube.RunLease) else {kube.OWNED_LABEL: "true"}
+    owned = kube.labels_of(getattr(inst, "lease", None))  # the built-in install's lease: the run's owner labels
     kube.apply(kube.dynamic_client(inst.api), [
         {"apiVersion": "v1", "kind": "ServiceAccount",
          "metadata": {"name": account, "namespace": ns, "labels": owned}},

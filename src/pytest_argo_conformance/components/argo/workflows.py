@@ -44,6 +44,11 @@ def phase(wf: Workflow) -> str:
     return str(wf.get("status", {}).get("phase") or "Pending")
 
 
+def finished(wf: Workflow) -> bool:
+    """The workflow has ended: a final phase, with its finishedAt written."""
+    return phase(wf) in TERMINAL and bool(wf.get("status", {}).get("finishedAt"))
+
+
 def progress_line(wf: Workflow) -> str:
     nodes = wf.get("status", {}).get("nodes", {}) or {}
     pods = [n for n in nodes.values() if n.get("type") == "Pod"]
