@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_argo_conformance.config.paths import suites_dir
@@ -111,9 +113,9 @@ def test_a_manifest_the_api_server_rejects_is_one_line_not_a_controller_failure(
                                 "-rf")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "*FAILED upstream / upstream-global / test_your_workflow_succeeds: *rejected.yaml: the API server rejected the "
-        "workflow, so it never reached the controller: Workflow.argoproj.io is invalid: spec.parallelism: Invalid "
-        "value: -1: spec.parallelism in body should be greater than or equal to 1",
+        "*FAILED upstream / upstream-global / test_your_workflow_succeeds[[]rejected[]]: *rejected.yaml: "
+        "the API server rejected the workflow, so it never reached the controller: Workflow.argoproj.io is invalid: "
+        "spec.parallelism: Invalid value: -1: spec.parallelism in body should be greater than or equal to 1",
     ])
     assert "Traceback" not in result.stdout.str() and "ApiException" not in result.stdout.str()
 
@@ -154,26 +156,30 @@ def test_documents_that_are_not_workflows_are_listed_in_the_header(
     result = pytester.runpytest("--collect-only", f"--argo-workflows={workflows_dir}",
                                 "--argo-topology=upstream-global", "-p", "argo_conformance")
     result.stdout.fnmatch_lines(
-        ["argo-conformance: --argo-workflows left out opted-out.yml document 2: a WorkflowTemplate, not a Workflow"])
+        ["argo-conformance: --argo-workflows left out */opted-out.yml document 2: a WorkflowTemplate, not a Workflow"])
 
 
 @pytest.mark.parametrize(
     ("name", "text", "line"),
     [
         ("broken.yaml", "kind: Workflow\nmetadata: {generateName: x-\nspec: {}\n",
-         "ERROR: --argo-workflows */broken.yaml:3: not valid YAML (*); fix the file"),
+         "*/broken.yaml:3: not valid YAML (*); fix the file"),
         ("null-meta.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: null\n",
-         "ERROR: --argo-workflows */null-meta.yaml document 1: a Workflow needs metadata with a name or generateName"),
+         "*/null-meta.yaml document 1: a Workflow needs metadata with a name or generateName"),
         ("wf.json", '{"kind": "Workflow", "metadata": {}}',
-         "ERROR: --argo-workflows */wf.json document 1: a Workflow needs metadata with a name or generateName"),
+         "*/wf.json document 1: a Workflow needs metadata with a name or generateName"),
+        ("latin1.yaml", b"kind: Workflow\nmetadata: {name: caf\xe9}\n",
+         "*/latin1.yaml: cannot be read (*); give a YAML file"),
     ],
-    ids=["malformed-yaml", "null-metadata", "json-file"],
+    ids=["malformed-yaml", "null-metadata", "json-file", "not-utf8"],
 )
-def test_bad_manifests_are_one_line(pytester: pytest.Pytester, name: str, text: str, line: str) -> None:
-    pytester.makeconftest(STANDIN_CONFTEST)
-    folder = pytester.mkdir("mine")
-    (folder / name).write_text(text)
-    result = pytester.runpytest("--collect-only", f"--argo-workflows={folder}", "-p", "argo_conformance")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([line])
-    assert "Traceback" not in result.stderr.str()
+def test_a_bad_manifest_is_one_line_and_the_others_still_run(
+    pytester: pytest.Pytester, workflows_dir: str, name: str, text: str | bytes, line: str
+) -> None:
+    bad = Path(workflows_dir) / name
+    bad.write_bytes(text if isinstance(text, bytes) else text.encode())
+    result = pytester.runpytest(f"--argo-workflows={workflows_dir}", "--argo-topology=upstream-global", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)  # hello runs; opted-out is its own skip
+    result.stdout.fnmatch_lines(["argo-conformance: --argo-workflows left out " + line])
+    result.stdout.fnmatch_lines(["*argo-conformance: workflows left out*", line])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()

@@ -22,7 +22,9 @@ from pytest_argo_conformance.plugin.stash import RUN_ID_KEY, SETTINGS_KEY
 CELL_FIXTURE = "argo_cell"
 # The scenarios' own plugins: each parametrizes and diagnoses its fixtures through the hooks in hookspecs.py.
 SCENARIO_PLUGINS = (
+    "pytest_argo_conformance.scenarios.images",
     "pytest_argo_conformance.scenarios.user_workflows",
+    "pytest_argo_conformance.scenarios.upstream_examples",
     "pytest_argo_conformance.scenarios.kueue",
     "pytest_argo_conformance.scenarios.gpu",
 )

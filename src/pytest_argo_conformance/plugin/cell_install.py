@@ -11,10 +11,12 @@ from pytest_argo_conformance.components.argo.build import ArgoBuildError
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
 from pytest_argo_conformance.components.argo.install import BuiltinInstallation
 from pytest_argo_conformance.components.argo.topologies import BY_ID, Topology
+from pytest_argo_conformance.components.workflow_images import controller_images
 from pytest_argo_conformance.kube import WaitTimeout, api_client
 from pytest_argo_conformance.plugin import run
-from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
-from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
+from pytest_argo_conformance.plugin.stash import SETTINGS_KEY, USER_IMAGES_KEY, WORKFLOW_IMAGES_KEY
+from pytest_argo_conformance.providers.base import Capability, ClusterInfo, Provider, ProviderError, can
+from pytest_argo_conformance.toolchain.image_catalog import load as load_catalog
 from pytest_argo_conformance.toolchain.oci import ImageError
 
 ARTIFACTS_KEY = pytest.StashKey[dict[str, "BuildArtifacts | Exception"]]()
@@ -34,9 +36,20 @@ def install(
     baseline = _artifacts(config, provider, settings.baseline)
     lease = run.lease(config, cluster)
     try:
-        return argo_install.install(cluster, artifacts, baseline, topology, f"{build.name}-{topology.id}", lease)
+        return argo_install.install(cluster, artifacts, baseline, topology, f"{build.name}-{topology.id}", lease,
+                                    images=_controller_images(config, provider))
     except FAILURES as exc:
         pytest.fail(f"install of {build.name} in {topology.id} failed: {exc}", pytrace=False)
+
+
+def _controller_images(config: pytest.Config, provider: Provider) -> dict[str, dict[str, list[str]]]:
+    """The entrypoints of the images that workflows run as given take from an archive or the image catalog."""
+    references = config.stash.get(WORKFLOW_IMAGES_KEY, [])
+    if not references:
+        return {}
+    catalog = load_catalog() if config.stash[SETTINGS_KEY].image_alias and can(provider, Capability.IMAGE_CATALOG) \
+        else None
+    return controller_images(references, catalog, config.stash.get(USER_IMAGES_KEY, {}))
 
 
 def _artifacts(config: pytest.Config, provider: Provider, build: ControllerBuild) -> BuildArtifacts:

@@ -16,6 +16,7 @@ from pytest_argo_conformance.config.versions import version
 PROVIDERS = ("auto", "kind", "existing", "local")
 DEFAULT_REPORT_DIR = "argo-conformance-report"
 DEFAULT_CLUSTER_NAME = "argo-conformance"
+UPSTREAM_EXAMPLES = "upstream-examples"  # --argo-workflows value: the build lines' own examples/
 PYTEST_KIND_DEFAULT_NAME = "pytest-kind"
 
 
@@ -68,9 +69,23 @@ OPTIONS = (
     Option(
         "--argo-workflows",
         "your own Workflow manifests (files, directories or globs; repeatable): each becomes a check that must "
-        "succeed for every build and topology; label a manifest argo-conformance/skip=<reason> to leave it out",
+        "succeed for every build and topology; label a manifest argo-conformance/skip=<reason> to leave it out; "
+        f"'{UPSTREAM_EXAMPLES}': the examples/ shipped in each build line's Argo module (suites/examples)",
         multiple=True,
         metavar="PATH_OR_GLOB",
+    ),
+    Option(
+        "--argo-image",
+        "load an image archive into the cluster before the run, NAME=ARCHIVE (repeatable; an OCI image layout or "
+        "`docker save` tarball): workflows that name NAME run on it (local and kind providers)",
+        multiple=True,
+        metavar="NAME=ARCHIVE",
+    ),
+    Option(
+        "--argo-image-alias",
+        "on (default): on the local provider, images a workflow names that are not there are answered by the image "
+        "catalog (clusters/local/images.yaml: alpine/debian/ubuntu, python, curl, argosay); off: they are skipped",
+        choices=("on", "off"),
     ),
     Option(
         "--argo-kueue",
@@ -100,6 +115,9 @@ class Settings:
     topologies: tuple[Topology, ...]  # the cells' columns, in order
     report_dir: Path
     user_workflows: tuple[Path, ...]
+    upstream_examples: bool  # --argo-workflows upstream-examples
+    user_images: tuple[tuple[str, Path], ...]  # --argo-image NAME=ARCHIVE, NAME fully qualified
+    image_alias: bool  # --argo-image-alias on|off
     suites: tuple[Path, ...]  # collected beside pytest's own arguments (--argo-suites, pytest_argo_suite_paths)
     kueue_versions: tuple[str, ...]
     context: str | None
@@ -175,7 +193,10 @@ def load(config: pytest.Config) -> Settings:
         provider=provider,
         topologies=topologies,
         report_dir=Path(values["argo_report_dir"] or DEFAULT_REPORT_DIR),
-        user_workflows=_user_workflows(values["argo_workflows"] or []),
+        user_workflows=_user_workflows([v for v in values["argo_workflows"] or [] if v != UPSTREAM_EXAMPLES]),
+        upstream_examples=UPSTREAM_EXAMPLES in (values["argo_workflows"] or []),
+        user_images=_user_images(values["argo_image"] or []),
+        image_alias=(values["argo_image_alias"] or "on") == "on",
         suites=_suites(config, values["argo_suites"] or []),
         kueue_versions=_kueue_versions(values["argo_kueue"] or []),
         context=values["argo_context"],
@@ -309,6 +330,31 @@ def _user_workflows(specs: list[str]) -> tuple[Path, ...]:
             files = sorted(p for p in match.rglob("*") if p.is_file()) if match.is_dir() else [match]
             found += [f for f in files if f.suffix in (".yaml", ".yml", ".json") and f not in found]
     return tuple(found)
+
+
+def _user_images(specs: list[str]) -> tuple[tuple[str, Path], ...]:
+    from pytest_argo_conformance.toolchain.image_catalog import normalize
+    from pytest_argo_conformance.toolchain.oci import ImageError, check_name
+
+    chosen: dict[str, Path] = {}
+    for spec in specs:
+        name, eq, archive = spec.partition("=")
+        if not eq or not name.strip() or not archive.strip():
+            raise pytest.UsageError(f"--argo-image {spec!r}: give NAME=ARCHIVE, e.g. "
+                                    "quay.io/acme/trainer:1.2=./trainer.tar")
+        full = normalize(name.strip())
+        try:
+            check_name(full, allow_latest=True)
+        except ImageError as exc:
+            raise pytest.UsageError(f"--argo-image {spec!r}: {exc}") from None
+        path = Path(os.path.expanduser(archive.strip()))
+        if not path.is_file():
+            raise pytest.UsageError(f"--argo-image {spec!r}: archive {path} does not exist; give the path of an OCI "
+                                    "image layout or `docker save` tarball")
+        if full in chosen and chosen[full] != path:
+            raise pytest.UsageError(f"--argo-image {full} is given twice ({chosen[full]} and {path}): give it once")
+        chosen[full] = path.resolve()
+    return tuple(chosen.items())
 
 
 def _kueue_versions(specs: list[str]) -> tuple[str, ...]:

@@ -11,11 +11,13 @@ import pytest
 import yaml
 
 from pytest_argo_conformance.components.argo.runner import pin_images
+from pytest_argo_conformance.components.workflow_images import images_of
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
+from pytest_argo_conformance.scenarios import images
 
 SKIP_LABEL = "argo-conformance/skip"
 USER_WORKFLOW_FIXTURE = "argo_user_workflow"
-FOUND_KEY = pytest.StashKey[tuple[list["UserWorkflow"], list[str]]]()
+FOUND_KEY = pytest.StashKey[tuple[list["UserWorkflow"], list[str]]]()  # (workflows, left-out lines)
 
 
 @pytest.hookimpl(tryfirst=True)  # before the cell's parametrization: ids read workflow-build-topology
@@ -46,26 +48,13 @@ class UserWorkflow:
         return f"labelled {SKIP_LABEL}={labels[SKIP_LABEL]}" if SKIP_LABEL in labels else None
 
     def images(self) -> list[str]:
-        found: list[str] = []
-        for template in self.manifest.get("spec", {}).get("templates", []) or []:
-            for key in ("container", "script"):
-                image = (template.get(key) or {}).get("image")
-                if image and image not in found:
-                    found.append(image)
-            for container in (template.get("containerSet") or {}).get("containers", []) or []:
-                if container.get("image") and container["image"] not in found:
-                    found.append(container["image"])
-        return found
-
-
-class ManifestError(ValueError):
-    """A given manifest cannot be read as Workflows; the message is one line that names the file and the fix."""
+        return images_of(self.manifest)
 
 
 def discover(paths: tuple[Path, ...]) -> tuple[list[UserWorkflow], list[str]]:
-    """Every `kind: Workflow` document in the given files, short image names pinned; and, one line each, the
-    documents left out because they are not Workflows. Unreadable YAML or a Workflow without usable metadata
-    raises ManifestError."""
+    """Every `kind: Workflow` document in the given files, short image names pinned; and, one line each, what was
+    left out and why: a document that is not a Workflow, a file that is not valid YAML or cannot be read, a
+    Workflow without a name. The other workflows still run."""
     found: list[UserWorkflow] = []
     left_out: list[str] = []
     for path in paths:
@@ -75,9 +64,11 @@ def discover(paths: tuple[Path, ...]) -> tuple[list[UserWorkflow], list[str]]:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-            raise ManifestError(f"--argo-workflows {where}: not valid YAML ({exc.problem}); fix the file") from None
+            left_out.append(f"{where}: not valid YAML ({exc.problem}); fix the file")
+            continue
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise ManifestError(f"--argo-workflows {path}: cannot be read ({exc}); give a YAML file") from None
+            left_out.append(f"{path}: cannot be read ({exc}); give a YAML file")
+            continue
         index = 0
         for number, doc in enumerate(docs, start=1):
             if doc is None:
@@ -85,12 +76,12 @@ def discover(paths: tuple[Path, ...]) -> tuple[list[UserWorkflow], list[str]]:
             kind = doc.get("kind") if isinstance(doc, dict) else None
             if kind != "Workflow":
                 what = f"a {kind}" if kind else f"a {type(doc).__name__} without a kind"
-                left_out.append(f"{path.name} document {number}: {what}, not a Workflow")
+                left_out.append(f"{path} document {number}: {what}, not a Workflow")
                 continue
             if not isinstance(doc.get("metadata"), dict) or not (doc["metadata"].get("name")
                                                                   or doc["metadata"].get("generateName")):
-                raise ManifestError(f"--argo-workflows {path} document {number}: a Workflow needs metadata with a "
-                                    "name or generateName")
+                left_out.append(f"{path} document {number}: a Workflow needs metadata with a name or generateName")
+                continue
             pin_images(doc)
             found.append(UserWorkflow(path, index, doc))
             index += 1
@@ -99,16 +90,29 @@ def discover(paths: tuple[Path, ...]) -> tuple[list[UserWorkflow], list[str]]:
 
 @pytest.hookimpl(trylast=True)  # after the plugin's own configure has parsed the options
 def pytest_configure(config: pytest.Config) -> None:
-    """Read the given manifests once, before collection: bad input is one `ERROR:` line that names the file."""
+    """Read the given manifests once, before collection; what cannot be run is one report line each."""
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None or not settings.user_workflows:
         return
-    try:
-        config.stash[FOUND_KEY] = discover(settings.user_workflows)
-    except ManifestError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    config.stash[FOUND_KEY] = discover(settings.user_workflows)
+    images.note_workflow_images(config, [i for w in config.stash[FOUND_KEY][0] for i in w.images()])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     _, left_out = config.stash.get(FOUND_KEY, ([], []))
     return [f"argo-conformance: --argo-workflows left out {line}" for line in left_out]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    _, left_out = config.stash.get(FOUND_KEY, ([], []))
+    if left_out:
+        terminalreporter.section("argo-conformance: workflows left out")
+        for line in left_out:
+            terminalreporter.line(line)
+
+
+def pytest_argo_check_axes(item: pytest.Item) -> list[str]:
+    """Each of your workflows is its own check in the matrix: `test_your_workflow_succeeds[hello]`."""
+    callspec = getattr(item, "callspec", None)
+    workflow = callspec.params.get(USER_WORKFLOW_FIXTURE) if callspec else None
+    return [workflow.id] if isinstance(workflow, UserWorkflow) else []

@@ -55,8 +55,9 @@ class ImageSpec:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def check_name(name: str) -> None:
-    """A fully qualified reference with an explicit, non-`latest` tag (so IfNotPresent never pulls)."""
+def check_name(name: str, allow_latest: bool = False) -> None:
+    """A fully qualified reference with an explicit, non-`latest` tag (so IfNotPresent never pulls); a user's image
+    may be `latest` (`allow_latest`: the workflows that name it run with imagePullPolicy IfNotPresent)."""
     repo, _, tag = name.rpartition(":")
     host, _, path = repo.partition("/")
     qualified = "." in host or ":" in host or host == "localhost"
@@ -64,7 +65,7 @@ def check_name(name: str) -> None:
         raise ImageError(
             f"image name {name!r} must be fully qualified with a tag, like registry.k8s.io/pause:3.10"
         )
-    if tag == "latest":
+    if tag == "latest" and not allow_latest:
         raise ImageError(f"image name {name!r}: do not use the tag `latest` (it implies imagePullPolicy Always)")
 
 
@@ -184,3 +185,59 @@ def write_oci_tarball(spec: ImageSpec, out: Path) -> Path:
     tmp.replace(out)
     return out
 
+
+
+@dataclass(frozen=True)
+class ArchiveInfo:
+    """What an image archive says of itself: the names it carries and its image config's entrypoint and cmd."""
+
+    path: Path
+    names: tuple[str, ...]
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+
+
+def read_archive(path: Path) -> ArchiveInfo:
+    """Read an OCI image layout tarball (`index.json`) or a `docker save` tarball (`manifest.json`) without
+    unpacking its layers; anything else is one ImageError line that says what the file is expected to be."""
+    try:
+        with tarfile.open(path, mode="r:*") as tar:
+            members = {m.name.removeprefix("./"): m for m in tar.getmembers() if m.isfile()}
+
+            def read(name: str) -> bytes:
+                member = members.get(name.removeprefix("./"))
+                file = tar.extractfile(member) if member is not None else None
+                if file is None:
+                    raise ImageError(f"image archive {path}: {name} is missing from it")
+                return file.read()
+
+            if "manifest.json" in members:  # docker save
+                entries = json.loads(read("manifest.json"))
+                if not isinstance(entries, list) or not entries:
+                    raise ImageError(f"image archive {path}: manifest.json lists no image")
+                names = tuple(t for e in entries for t in (e.get("RepoTags") or []))
+                config = json.loads(read(entries[0]["Config"]))
+            elif "index.json" in members:  # OCI image layout
+                index = json.loads(read("index.json"))
+                manifests = index.get("manifests") or []
+                if not manifests:
+                    raise ImageError(f"image archive {path}: index.json lists no image")
+                names = tuple(
+                    n for m in manifests for n in [(m.get("annotations") or {}).get("io.containerd.image.name")] if n
+                )
+                manifest = json.loads(read("blobs/" + manifests[0]["digest"].replace(":", "/", 1)))
+                if manifest.get("mediaType", "").endswith("index.v1+json") or "manifests" in manifest:
+                    manifest = json.loads(read("blobs/" + manifest["manifests"][0]["digest"].replace(":", "/", 1)))
+                config = json.loads(read("blobs/" + manifest["config"]["digest"].replace(":", "/", 1)))
+            else:
+                raise ImageError(f"image archive {path} is neither an OCI image layout (index.json) nor a "
+                                 "`docker save` tarball (manifest.json)")
+    except tarfile.TarError:
+        raise ImageError(f"image archive {path} cannot be read: it is not a tar file (plain, gzip, bzip2 or xz)"
+                         ) from None
+    except OSError as exc:
+        raise ImageError(f"image archive {path} cannot be read: {exc}") from None
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise ImageError(f"image archive {path} has malformed metadata ({type(exc).__name__}: {exc})") from None
+    inner = config.get("config") or {}
+    return ArchiveInfo(path, names, tuple(inner.get("Entrypoint") or ()), tuple(inner.get("Cmd") or ()))

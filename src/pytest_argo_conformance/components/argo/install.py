@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
@@ -161,14 +162,17 @@ def cell_namespaces(run_id: str, cell_id: str) -> tuple[str, str]:
 
 
 def install(cluster: ClusterInfo, artifacts: BuildArtifacts, baseline: BuildArtifacts, topology: Topology,
-            cell_id: str, lease: kube.RunLease) -> BuiltinInstallation:
+            cell_id: str, lease: kube.RunLease, images: dict[str, dict[str, list[str]]] | None = None
+            ) -> BuiltinInstallation:
+    """Install a cell; `images` is the controller configmap's `images:` (entrypoints of images that no registry
+    answers for here: components/workflow_images.controller_images)."""
     api = kube.api_client(cluster)
     workflows, system = cell_namespaces(lease.run_id, cell_id)
     inst = BuiltinInstallation(cluster, topology, artifacts, baseline, workflows, system, lease=lease, api=api)
     started = time.monotonic()
     log.info("cell %s: installing (namespaces %s, %s)", cell_id, system, workflows)
     try:
-        _install(api, inst, artifacts, baseline, topology)
+        _install(api, inst, artifacts, baseline, topology, images or {})
         log.info("cell %s: installed in %.1fs", cell_id, time.monotonic() - started)
     except BaseException as exc:
         with signals.deferred():  # a SIGTERM that stopped the install waits for this clean-up
@@ -180,7 +184,7 @@ def install(cluster: ClusterInfo, artifacts: BuildArtifacts, baseline: BuildArti
 
 
 def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtifacts, baseline: BuildArtifacts,
-             topology: Topology) -> None:
+             topology: Topology, images: dict[str, dict[str, list[str]]]) -> None:
     dyn = kube.dynamic_client(api)
     core = client.CoreV1Api(api)
     assert inst.lease is not None
@@ -198,6 +202,8 @@ def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtif
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == CONFIGMAP:
             obj["data"] = {**(obj.get("data") or {}), "artifactRepository": s3.repository_config(),
                            "instanceID": inst.instance_id}
+            if images:
+                obj["data"]["images"] = yaml.safe_dump(images, sort_keys=True)
         if obj["kind"] == "Deployment" and obj["metadata"]["name"] == CONTROLLER:
             _controller_pod(obj, global_controller, namespaced_in=None)
             if topology.replaces_global:

@@ -391,13 +391,15 @@ class LocalCluster:
             raise ClusterError(f"images missing after import: {', '.join(still)}")
 
     def load_image(self, image: str, archive: Path | None = None) -> None:
-        """Import `archive` (an OCI or docker-save tarball) and check `image` is there; never pull."""
-        images.check_name(image)
+        """Import `archive` (an OCI or docker-save tarball) and check `image` is there; never pull. An archive whose
+        own names do not include `image` is registered under it too (a user's `--argo-image NAME=ARCHIVE`)."""
+        images.check_name(image, allow_latest=archive is not None)
         sock = self.layout.containerd_socket
         if archive is not None:
             if not archive.is_file():
                 raise ClusterError(f"image archive {archive} does not exist")
-            containerd.import_tarball(sock, archive)
+            carried = images.read_archive(archive).names
+            containerd.import_tarball(sock, archive, name=None if image in carried else image)
         if containerd.missing(sock, [image]):
             if archive is not None:
                 raise ClusterError(f"{archive} does not contain {image} (imported names: "
@@ -406,6 +408,10 @@ class LocalCluster:
                 f"image {image} is not in the local cluster and images are never pulled: "
                 "write it with pytest_argo_conformance.toolchain.oci.write_oci_tarball and pass archive="
             )
+
+    def alias_image(self, image: str, alias: str) -> None:
+        """Name the imported `image` also `alias` (the image catalog answering for a name a workflow uses)."""
+        containerd.tag(self.layout.containerd_socket, image, alias)
 
     def _api(self) -> ApiClient:
         from kubernetes import config

@@ -15,9 +15,10 @@ def ctr_base(address: Path) -> list[str]:
     return ["ctr", "--address", str(address), "--namespace", "k8s.io"]
 
 
-def import_tarball(address: Path, archive: Path, timeout: float = IMPORT_TIMEOUT) -> None:
-    """`ctr -n k8s.io images import` into the cluster's containerd (unpacked for the CRI's snapshotter)."""
-    cmd = ctr_base(address) + ["images", "import", str(archive)]
+def import_tarball(address: Path, archive: Path, timeout: float = IMPORT_TIMEOUT, name: str | None = None) -> None:
+    """`ctr -n k8s.io images import` into the cluster's containerd (unpacked for the CRI's snapshotter); with
+    `name`, the archive's image is also registered under that name (`--index-name`), whatever names it carries."""
+    cmd = ctr_base(address) + ["images", "import"] + (["--index-name", name] if name else []) + [str(archive)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -38,3 +39,11 @@ def missing(address: Path, names: Sequence[str]) -> list[str]:
     """Which of `names` containerd does not have (nothing is ever pulled: a missing image stays missing)."""
     have = set(list_images(address))
     return [name for name in names if name not in have]
+
+
+def tag(address: Path, source: str, target: str, timeout: float = 60) -> None:
+    """`ctr images tag --force`: `target` names the same image as `source` (an alias; nothing is copied)."""
+    cmd = ctr_base(address) + ["images", "tag", "--force", source, target]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise ImageError(f"naming {source} also {target} in containerd failed: {(done.stderr or done.stdout).strip()}")

@@ -22,7 +22,7 @@ class LocalProvider:
     name = "local"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.CREATES_CLUSTER, Capability.LOADS_IMAGES, Capability.BUILDS_FROM_SOURCE,
-        Capability.FAKE_GPUS, Capability.ROUTES_SERVICES, Capability.HERMETIC,
+        Capability.FAKE_GPUS, Capability.ROUTES_SERVICES, Capability.HERMETIC, Capability.IMAGE_CATALOG,
     })
 
     def __init__(self, cluster_name: str, keep: bool) -> None:
@@ -57,6 +57,25 @@ class LocalProvider:
         try:
             self.cluster.load_image(image, archive)
         except (ClusterError, ImageError) as exc:
+            raise ProviderError(str(exc)) from None
+
+    def catalog_image(self, key: str) -> str:
+        """Build (cached) and import the catalog image `key` of clusters/local/images.yaml; its name."""
+        from pytest_argo_conformance.providers.local.catalog_build import build_catalog
+        from pytest_argo_conformance.toolchain.image_catalog import CatalogError, load
+
+        try:
+            name = load().image(key).name
+            tarballs = build_catalog([key])
+            self.load_image(name, tarballs[name])
+        except (CatalogError, BuildError, ImageError, OSError) as exc:
+            raise ProviderError(f"image catalog {key}: {exc}") from None
+        return name
+
+    def alias_image(self, image: str, alias: str) -> None:
+        try:
+            self.cluster.alias_image(image, alias)
+        except ImageError as exc:
             raise ProviderError(str(exc)) from None
 
     def missing_images(self, names: Sequence[str]) -> list[str]:
