@@ -31,6 +31,7 @@ def test_python_script_template(argo_workflows: WorkflowRunner, argo_images: Any
     consumed = shapes.node(wf, "consume").get("outputs", {}).get("result")
     assert json.loads(produced or "null") == record, f"produce's result was {produced!r}"
     assert consumed == expected, f"consume printed {consumed!r}, expected {expected!r} (the digest of {record})"
+    assert shapes.output_parameter(shapes.node(wf, wf["metadata"]["name"]), "digest") == expected
 
 
 @pytest.mark.conformance(id="workflows.python-dag", area="workflows")
@@ -41,3 +42,4 @@ def test_python_dag(argo_workflows: WorkflowRunner, argo_images: Any, argo_recor
     results = {name: shapes.node(wf, name).get("outputs", {}).get("result")
                for name in ("split", "square", "factorial", "join")}
     assert results == {"split": "[1, 2, 3, 4, 5]", "square": "55", "factorial": "120", "join": "175"}, results
+    assert shapes.output_parameter(shapes.node(wf, wf["metadata"]["name"]), "total") == "175"

@@ -62,13 +62,14 @@ class LocalProvider:
     def catalog_image(self, key: str) -> str:
         """Build (cached) and import the catalog image `key` of clusters/local/images.yaml; its name."""
         from pytest_argo_conformance.providers.local.catalog_build import build_catalog
+        from pytest_argo_conformance.toolchain.debian import DebianError
         from pytest_argo_conformance.toolchain.image_catalog import CatalogError, load
 
         try:
             name = load().image(key).name
             tarballs = build_catalog([key])
             self.load_image(name, tarballs[name])
-        except (CatalogError, BuildError, ImageError, OSError) as exc:
+        except (CatalogError, DebianError, BuildError, ImageError, OSError) as exc:
             raise ProviderError(f"image catalog {key}: {exc}") from None
         return name
 
