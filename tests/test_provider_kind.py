@@ -151,3 +151,25 @@ def gpu_nodes(argo_cluster):
     result.assert_outcomes(passed=1)
     (create,) = [c for c in recorder.calls() if c[1:3] == ["create", "cluster"]]
     assert create[-2:] == ["--config", str(clusters_dir() / "kind" / "gpu-worker.yaml")]
+
+
+def test_argo_image_archives_are_loaded_with_kind_load_image_archive(recorder: RecordingBin, tmp_path: Path) -> None:
+    """`--argo-image NAME=ARCHIVE` on kind: the exact command, once per archive, and only under a name it carries."""
+    from pytest_argo_conformance.components import workflow_images
+    from pytest_argo_conformance.providers.base import ProviderError
+    from pytest_argo_conformance.toolchain import oci
+
+    archive = oci.write_oci_tarball(
+        oci.ImageSpec("quay.io/acme/trainer:1.2", (oci.File("hello", data=b"hi"),)), tmp_path / "trainer.tar")
+    provider = KindProvider("conf", keep=False, node_image="kindest/node:v1.34.0")
+    provider.up()
+    users = workflow_images.user_image_archives([("quay.io/acme/trainer:1.2", archive)])
+    images = workflow_images.make(provider, alias=True, catalog=None, user_images=users)
+    found = images.resolve(["quay.io/acme/trainer:1.2", "alpine:3.7"]) + images.resolve(["quay.io/acme/trainer:1.2"])
+    assert [r.how for r in found] == [workflow_images.USER, workflow_images.PRESENT, workflow_images.USER]
+    loads = [c[1:] for c in recorder.calls() if c[1] == "load"]
+    assert loads == [["load", "image-archive", str(archive), "--name", "conf"]]
+    renamed = workflow_images.make(provider, alias=True, catalog=None, user_images=workflow_images.user_image_archives(
+        [("quay.io/acme/other:1", archive)]))
+    with pytest.raises(ProviderError, match="the archive carries quay.io/acme/trainer:1.2, and the kind provider"):
+        renamed.resolve(["quay.io/acme/other:1"])

@@ -34,6 +34,7 @@ WORKFLOW: dict[str, Any] = {
             {"name": "c", "containerSet": {"containers": [{"name": "m", "image": "golang:1.18"}]}},
             {"name": "d", "container": {"image": "{{inputs.parameters.image}}"},
              "sidecars": [{"name": "s", "image": "alpine", "imagePullPolicy": "Always"}]},
+            {"name": "e", "dag": {"tasks": [{"name": "t", "inline": {"container": {"image": "ubuntu:22.04"}}}]}},
         ],
     }
 }
@@ -66,7 +67,7 @@ class FakeProvider:
 
 
 def test_images_of_a_workflow_are_its_literal_names_in_every_kind_of_container() -> None:
-    assert wi.images_of(WORKFLOW) == ["alpine", "argoproj/argosay:v2", "golang:1.18", "alpine:3.7"]
+    assert wi.images_of(WORKFLOW) == ["alpine:3.7", "alpine", "argoproj/argosay:v2", "golang:1.18", "ubuntu:22.04"]
     assert wi.templated_images(WORKFLOW) == ["{{inputs.parameters.image}}"]
 
 

@@ -1,8 +1,9 @@
 """Issue 14 on a real cluster: `argo-conformance mutants` on a slice of the catalog (the full catalog runs in
 bench/mutation_score.py; its figures are in the README).
 
-The slice holds four mutants of four areas that a check of their own area kills, and one
-(drop-workflow-tolerations) that only the GPU checks can see, which are left out here, so it must survive. The
+The slice holds two mutants of two areas that a check of their own area kills, and one
+(drop-workflow-tolerations) that only the GPU checks can see, which are left out here, so it must survive (three
+mutants: each is a cold Go build of the controller in CI, about two minutes on 2 cores). The
 run's last line is the score; the detection matrix says which check killed what and why; first kill skips a
 killed mutant's remaining checks; a mutant's area goes first (the pod-spec check runs before the smoke check,
 which is earlier in file order).
@@ -25,11 +26,9 @@ pytestmark = pytest.mark.cluster
 KILLED_BY = {
     "drop-pod-labels": "test_pod_metadata_reaches_pods",
     "cf-retry-limit-off-by-one": "test_retry_limit_caps_attempts",
-    "io-global-name-not-exported": "test_output_parameter_global_name_exported",
-    "ref-onexit-skip-success": "test_on_exit_after_success",
 }
 MUTANTS = [*KILLED_BY, "drop-workflow-tolerations"]
-CHECKS = "smoke or pod_metadata or retry_strategy or retry_limit or global_name or test_on_exit_after_success"
+CHECKS = "smoke or pod_metadata or retry_strategy or retry_limit"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,7 @@ def run(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[s
 
 def test_the_last_line_is_the_score(run: tuple[str, Path]) -> None:
     stdout, _ = run
-    assert stdout.rstrip().splitlines()[-1] == "mutation score: 4/5 killed"
+    assert stdout.rstrip().splitlines()[-1] == "mutation score: 2/3 killed"
 
 
 def test_the_detection_matrix_says_what_killed_what(run: tuple[str, Path]) -> None:
@@ -68,9 +67,9 @@ def test_the_detection_matrix_says_what_killed_what(run: tuple[str, Path]) -> No
                                "test_pod_metadata_reaches_pods")
     survivor = mutants["drop-workflow-tolerations"]
     assert survivor["status"] == "survived", survivor
-    assert set(survivor["results"].values()) == {"survived"} and len(survivor["results"]) == 6
+    assert set(survivor["results"].values()) == {"survived"} and len(survivor["results"]) == 4
     checks = {c["check"]: c for c in data["checks"]}
     assert checks["test_pod_metadata_reaches_pods"]["id"] == "pod-spec.pod-metadata"
     assert all(c["baseline"] == "passed" for c in checks.values())
-    assert "mutation score: 4/5 killed" in (report / "mutants.md").read_text()
+    assert "mutation score: 2/3 killed" in (report / "mutants.md").read_text()
     assert 'class="v killed"' in (report / "mutants.html").read_text()

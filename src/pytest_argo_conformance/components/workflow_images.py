@@ -118,19 +118,17 @@ def images_of(manifest: dict[str, Any]) -> list[str]:
 
 
 def _containers(manifest: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    spec = manifest.get("spec") or {}
-    templates = list(spec.get("templates") or [])
-    if isinstance(spec.get("templateDefaults"), dict):
-        templates.append(spec["templateDefaults"])
-    for template in templates:
-        if not isinstance(template, dict):
-            continue
-        for key in ("container", "script"):
-            if isinstance(template.get(key), dict):
-                yield template[key]
-        for key in ("initContainers", "sidecars"):
-            yield from (c for c in template.get(key) or [] if isinstance(c, dict))
-        yield from (c for c in (template.get("containerSet") or {}).get("containers") or [] if isinstance(c, dict))
+    """Every container-like mapping in the workflow's spec (containers, scripts, init containers, sidecars,
+    containerSet members, the inline templates of steps and DAG tasks, templateDefaults): those with an `image`."""
+    stack: list[Any] = [manifest.get("spec") or {}]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("image"), str):
+                yield value
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
 
 
 def templated_images(manifest: dict[str, Any]) -> list[str]:
