@@ -201,3 +201,11 @@ def _tar(path: Path, members: dict[str, bytes]) -> None:
             info = tarfile.TarInfo(member)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+
+
+def test_an_explicit_directory_keeps_its_mode_when_files_live_in_it() -> None:
+    layer = oci.layer_bytes([oci.File("tmp", directory=True, mode=0o1777), oci.File("tmp/.keep", data=b""),
+                             oci.File("bin/x", data=b"x")])
+    with tarfile.open(fileobj=io.BytesIO(layer)) as tar:
+        modes = {m.name.rstrip("/"): m.mode for m in tar.getmembers() if m.isdir()}
+    assert modes == {"bin": 0o755, "tmp": 0o1777}

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import pytest
 import yaml
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance import kube
@@ -25,7 +26,7 @@ from pytest_argo_conformance.components.workflow_images import (
     pin_pull_policy,
     templated_images,
 )
-from pytest_argo_conformance.providers.base import ProviderError
+from pytest_argo_conformance.providers.base import Capability, ProviderError, can
 
 
 def prepare_images(manifest: dict[str, Any], images: WorkflowImages, note: Callable[[str], None], what: str
@@ -44,12 +45,41 @@ def prepare_images(manifest: dict[str, Any], images: WorkflowImages, note: Calla
     if missing:
         provider = getattr(images.provider, "name", "this")
         pytest.skip(f"images not available to the {provider} cluster (never pulled): {', '.join(missing)}")
-    for image in templated_images(manifest):
-        note(f"image: {image} is chosen when the workflow runs (not prepared; a missing one fails the pod)")
+    chosen_later = templated_images(manifest)
+    if chosen_later and can(images.provider, Capability.HERMETIC):
+        pytest.skip(f"images chosen when the workflow runs ({', '.join(chosen_later)}) cannot be prepared on the "
+                    f"{images.provider.name} cluster, which never pulls")
+    for image in chosen_later:
+        note(f"image: {image} is chosen when the workflow runs (the nodes pull it)")
     body, changes = pin_pull_policy(manifest, [r.reference for r in resolved])
     for change in changes:
         note(f"image: {change}")
     return body
+
+
+DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
+
+
+def storage_missing(manifest: dict[str, Any], runner: WorkflowRunner) -> str | None:
+    """Why the workflow's volumeClaimTemplates cannot be bound here (a claim without a class on a cluster without a
+    default StorageClass, or a class the cluster lacks), else None."""
+    claims = (manifest.get("spec") or {}).get("volumeClaimTemplates") or []
+    if not claims:
+        return None
+    try:
+        found = client.StorageV1Api(runner.api).list_storage_class().items
+    except ApiException:  # not allowed to look: let the workflow tell
+        return None
+    metas = [c.metadata for c in found if c.metadata]
+    names = {m.name for m in metas}
+    default = [m.name for m in metas if (m.annotations or {}).get(DEFAULT_CLASS) == "true"]
+    for claim in claims:
+        wanted = (claim.get("spec") or {}).get("storageClassName")
+        if wanted is None and not default:
+            return "its volumeClaimTemplates need a default StorageClass, and this cluster has none"
+        if wanted and wanted not in names:
+            return f"its volumeClaimTemplates need StorageClass {wanted}, which this cluster lacks"
+    return None
 
 
 class GivenWorkflow(Protocol):
@@ -66,6 +96,9 @@ def run_as_given(workflow: GivenWorkflow, images: WorkflowImages, runner: Workfl
     if workflow.skip_reason:
         pytest.skip(workflow.skip_reason)
     body = prepare_images(workflow.manifest, images, note, workflow.path.name)
+    lacking = storage_missing(workflow.manifest, runner)
+    if lacking:
+        pytest.skip(f"{workflow.path.name}: {lacking}")
     refused: str | None = None
     try:
         name = runner.submit(body)
@@ -100,6 +133,8 @@ def objects_from(files: list[Path], runner: WorkflowRunner) -> Iterator[list[str
                 body = copy.deepcopy(doc)
                 pin_images(body)
                 namespace = None if kind == "ClusterWorkflowTemplate" else runner.namespace
+                if namespace is None:
+                    _claim_cluster_scoped(dyn, body["apiVersion"], kind, name, run_id)
                 meta = body["metadata"]
                 meta["labels"] = {**(meta.get("labels") or {}), **owner_labels(runner)}
                 if namespace is not None:
@@ -119,3 +154,20 @@ def objects_from(files: list[Path], runner: WorkflowRunner) -> Iterator[list[str
 
 
 NEEDED_KINDS = ("ConfigMap", "Secret", "WorkflowTemplate", "ClusterWorkflowTemplate")
+RELEASE_WAIT = 300  # another run of the suite holding the same cluster-scoped template: wait this long for it
+
+
+def _claim_cluster_scoped(dyn: Any, api_version: str, kind: str, name: str, run_id: str | None) -> None:
+    """A cluster-scoped object the example needs may exist already: the user's is never touched (the check fails
+    with one line); another run's (parallel runs of the same examples) is waited for until that run deletes it."""
+    def free() -> tuple[bool, str]:
+        owner = kube.object_owner(dyn, api_version, kind, name, run_id=run_id)
+        if owner == "theirs":
+            raise kube.GiveUp(owner)
+        return owner in ("absent", "ours"), owner
+
+    try:
+        kube.wait_for(f"{kind} {name} to be released by the run that made it", free, timeout=RELEASE_WAIT)
+    except kube.GiveUp:
+        pytest.fail(f"{kind} {name} exists and is not this suite's: it is read, never modified or deleted; "
+                    "remove or rename it to run this example here", pytrace=False)

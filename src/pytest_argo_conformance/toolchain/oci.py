@@ -89,10 +89,12 @@ def layer_bytes(files: Iterable[File]) -> bytes:
     """An uncompressed, deterministic layer tar: parent directories first, entries sorted by path."""
     entries = sorted(files, key=lambda f: f.path)
     dirs = sorted({d for f in entries for d in _parents(f.path)})
+    # an explicit directory entry gives its mode to the implied parent of the same name (/tmp 1777 with files in it)
+    modes = {f.path.strip("/"): f.mode for f in entries if f.directory}
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for d in dirs:
-            tar.addfile(_tarinfo(d + "/", mode=0o755, kind=tarfile.DIRTYPE))
+            tar.addfile(_tarinfo(d + "/", mode=modes.get(d, 0o755), kind=tarfile.DIRTYPE))
         for f in entries:
             name = f.path.strip("/")
             if f.directory:

@@ -1,10 +1,12 @@
 """The images of a controller build: upstream names for releases, local names for other source builds.
 
-Built the way upstream's Dockerfile builds them: the static binary in /bin, user 8737, the binary as entrypoint.
+Built the way upstream's Dockerfile builds them: the static binary in /bin, user 8737, the binary as entrypoint,
+a world-writable /tmp (argoexec writes a resource template's manifest to /tmp/manifest.yaml).
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pytest_argo_conformance.components.argo.build import ArgoBinaries
@@ -33,19 +35,20 @@ def write_images(build: ControllerBuild, binaries: ArgoBinaries) -> dict[str, tu
     out: dict[str, tuple[str, Path]] = {}
     for role, name in image_names(build, binaries).items():
         binary = ROLES[role]
-        tarball = binaries.root / "images" / f"{role}.tar"
+        spec = ImageSpec(
+            name=name,
+            files=(
+                File(f"/bin/{binary}", source=binaries.binary(binary)),
+                File("/etc/nsswitch.conf", data=NSSWITCH, mode=0o644),
+                File("/tmp", directory=True, mode=0o1777),  # as upstream's: user 8737 writes there
+            ),
+            entrypoint=(binary,),
+            user=USER,
+            labels={"org.opencontainers.image.version": binaries.version},
+        )
+        # named after the spec, so a change to the image's layout writes a new tarball (the binaries key the folder)
+        tarball = binaries.root / "images" / f"{role}-{hashlib.sha256(repr(spec).encode()).hexdigest()[:12]}.tar"
         if not tarball.is_file():
-            spec = ImageSpec(
-                name=name,
-                files=(
-                    File(f"/bin/{binary}", source=binaries.binary(binary)),
-                    File("/etc/nsswitch.conf", data=NSSWITCH, mode=0o644),
-                    File("/tmp/.keep", data=b"", mode=0o644),
-                ),
-                entrypoint=(binary,),
-                user=USER,
-                labels={"org.opencontainers.image.version": binaries.version},
-            )
             write_oci_tarball(spec, tarball)
         out[role] = (name, tarball)
     return out

@@ -113,12 +113,21 @@ def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
     path.chmod(mode)
 
 
+# The directories base-files' postinst makes (install_directory / install_local_dir), which a Debian image has and
+# workflows use (`os.mkdir("/mnt/out")` in Argo's map-reduce example).
+BASE_DIRECTORIES = (
+    ("mnt", 0o755), ("srv", 0o755), ("opt", 0o755), ("etc/opt", 0o755), ("var/opt", 0o755), ("media", 0o755),
+    ("run/lock", 0o1777), ("var/tmp", 0o1777), *((f"usr/local/{d}", 0o755) for d in (
+        "bin", "etc", "games", "include", "lib", "sbin", "share/man", "src")),
+)
+
+
 def fix_up(rootfs: Path, names: set[str]) -> None:
     """What maintainer scripts (and base-passwd) would have done, as far as a container needs it."""
     _write(rootfs / "etc/passwd", PASSWD)
     _write(rootfs / "etc/group", GROUP)
-    for directory, mode in (("tmp", 0o1777), ("root", 0o700)):
-        (rootfs / directory).mkdir(exist_ok=True)
+    for directory, mode in (("tmp", 0o1777), ("root", 0o700), *BASE_DIRECTORIES):
+        (rootfs / directory).mkdir(parents=True, exist_ok=True)
         (rootfs / directory).chmod(mode)
     if "ca-certificates" in names:
         certs = sorted((rootfs / "usr/share/ca-certificates").rglob("*.crt"))
