@@ -20,7 +20,8 @@ from pytest_argo_conformance.toolchain import oci
 pytestmark = pytest.mark.cluster
 
 EXAMPLES = ["hello-world.yaml", "scripts-python.yaml", "dag-inline-workflow.yaml", "artifact-passing.yaml",
-            "global-parameters-from-configmap.yaml", "input-artifact-git.yaml", "daemon-nginx.yaml"]
+            "global-parameters-from-configmap.yaml", "input-artifact-git.yaml", "daemon-nginx.yaml", "volumes-pvc.yaml",
+            "loops-maps.yaml"]
 
 GREETER = """
 apiVersion: argoproj.io/v1alpha1
@@ -114,6 +115,11 @@ def test_examples_slice_passes_makes_what_it_needs_and_skips_with_reasons(matrix
     assert excluded["outcome"] == "skipped" and excluded["reason"].startswith("excluded (suites/examples/"), excluded
     missing = cells["test_upstream_example[daemon-nginx.yaml]"]
     assert missing["outcome"] == "skipped" and "(never pulled): nginx:1.13" in missing["reason"], missing
+    claims = cells["test_upstream_example[volumes-pvc.yaml]"]
+    assert claims["outcome"] == "skipped" and "need a default StorageClass, and this cluster has none" in \
+        claims["reason"], claims
+    templated = cells["test_upstream_example[loops-maps.yaml]"]
+    assert templated["outcome"] == "skipped" and "images chosen when the workflow runs" in templated["reason"]
 
 
 def test_bad_input_is_one_line_each_and_the_rest_still_run(matrix: tuple[dict[str, Any], str]) -> None:

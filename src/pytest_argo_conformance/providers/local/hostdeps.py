@@ -23,6 +23,7 @@ PROVIDES: dict[str, tuple[str, ...]] = {
     "etcd-server": ("/usr/bin/etcd",),
     "busybox-static": ("/bin/busybox",),
     "iproute2": ("ip",),
+    "binutils": ("readelf",),
 }
 SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
