@@ -20,8 +20,8 @@ from pytest_argo_conformance.toolchain import oci
 pytestmark = pytest.mark.cluster
 
 EXAMPLES = ["hello-world.yaml", "scripts-python.yaml", "dag-inline-workflow.yaml", "artifact-passing.yaml",
-            "global-parameters-from-configmap.yaml", "input-artifact-git.yaml", "daemon-nginx.yaml", "volumes-pvc.yaml",
-            "loops-maps.yaml"]
+            "global-parameters-from-configmap.yaml", "input-artifact-http.yaml", "daemon-nginx.yaml",
+            "volumes-pvc.yaml", "loops-maps.yaml"]
 
 GREETER = """
 apiVersion: argoproj.io/v1alpha1
@@ -111,7 +111,7 @@ def test_examples_slice_passes_makes_what_it_needs_and_skips_with_reasons(matrix
     assert cells["test_upstream_example[hello-world.yaml]"]["outcome"] == "passed"
     needs = cells["test_upstream_example[global-parameters-from-configmap.yaml]"]
     assert needs["outcome"] == "passed" and "made for it: ConfigMap/simple-parameters" in needs["notes"], needs
-    excluded = cells["test_upstream_example[input-artifact-git.yaml]"]
+    excluded = cells["test_upstream_example[input-artifact-http.yaml]"]
     assert excluded["outcome"] == "skipped" and excluded["reason"].startswith("excluded (suites/examples/"), excluded
     missing = cells["test_upstream_example[daemon-nginx.yaml]"]
     assert missing["outcome"] == "skipped" and "(never pulled): nginx:1.13" in missing["reason"], missing

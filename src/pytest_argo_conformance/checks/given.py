@@ -117,6 +117,9 @@ def run_as_given(workflow: GivenWorkflow, images: WorkflowImages, runner: Workfl
 def objects_from(files: list[Path], runner: WorkflowRunner) -> Iterator[list[str]]:
     """What an example needs from other example files (ConfigMaps, Secrets, WorkflowTemplates,
     ClusterWorkflowTemplates), made under the run's owner labels for the block's duration and deleted after."""
+    if not files:
+        yield []
+        return
     dyn = kube.dynamic_client(runner.api)
     lease = getattr(runner.installation, "lease", None)
     run_id = lease.run_id if isinstance(lease, kube.RunLease) else None

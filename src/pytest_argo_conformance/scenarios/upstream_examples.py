@@ -24,7 +24,7 @@ from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
 from pytest_argo_conformance.scenarios import images
-from pytest_argo_conformance.scenarios.user_workflows import UserWorkflow, discover
+from pytest_argo_conformance.scenarios.user_workflows import UserWorkflow, discover, parametrize_found
 from pytest_argo_conformance.toolchain.gobuild import BuildError, module_dir
 
 EXAMPLE_FIXTURE = "argo_upstream_example"
@@ -107,11 +107,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if EXAMPLE_FIXTURE not in metafunc.fixturenames:
         return
     found, _ = metafunc.config.stash.get(FOUND_KEY, ([], []))
-    if found:
-        metafunc.parametrize(EXAMPLE_FIXTURE, found, ids=[e.id for e in found])
-    else:
-        skip = pytest.mark.skip(reason="Argo's examples are not asked for (--argo-workflows upstream-examples)")
-        metafunc.parametrize(EXAMPLE_FIXTURE, [pytest.param(None, marks=skip, id="none")])
+    parametrize_found(metafunc, EXAMPLE_FIXTURE, found,
+                      "Argo's examples are not asked for (--argo-workflows upstream-examples)")
 
 
 def pytest_argo_check_axes(item: pytest.Item) -> list[str]:

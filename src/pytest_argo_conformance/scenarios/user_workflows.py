@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if USER_WORKFLOW_FIXTURE not in metafunc.fixturenames:
         return
     found, _ = metafunc.config.stash.get(FOUND_KEY, ([], []))
+    parametrize_found(metafunc, USER_WORKFLOW_FIXTURE, found,
+                      "no workflows of your own given (--argo-workflows PATH_OR_GLOB)")
+
+
+def parametrize_found(metafunc: pytest.Metafunc, fixture: str, found: Sequence[Any], none_reason: str) -> None:
+    """One parameter per workflow found (its `id`), or a single skipped `none` that says why there is none."""
     if found:
-        metafunc.parametrize(USER_WORKFLOW_FIXTURE, found, ids=[w.id for w in found])
+        metafunc.parametrize(fixture, found, ids=[w.id for w in found])
     else:
-        skip = pytest.mark.skip(reason="no workflows of your own given (--argo-workflows PATH_OR_GLOB)")
-        metafunc.parametrize(USER_WORKFLOW_FIXTURE, [pytest.param(None, marks=skip, id="none")])
+        metafunc.parametrize(fixture, [pytest.param(None, marks=pytest.mark.skip(reason=none_reason), id="none")])
 
 
 @dataclass(frozen=True)
