@@ -193,3 +193,18 @@ def test_python_rootfs_runs(built: dict[str, Path]) -> None:
                           env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+
+
+def test_two_runs_building_the_same_image_at_once_both_get_it() -> None:
+    """Parallel runs (three shards of the examples lane) once unpacked into the same rootfs together and failed
+    with `Directory not empty`; the build lock makes the second wait."""
+    import subprocess
+    import sys
+
+    code = ("from pytest_argo_conformance.providers.local.catalog_build import build_image; "
+            "print(build_image('argosay', force=True))")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+    assert outs[0][0] == outs[1][0]  # the same tarball

@@ -12,6 +12,7 @@ One INFO line per image (logger `...providers.local.catalog_build`).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -19,6 +20,8 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,8 +227,28 @@ def _remove_stale(p: Plan) -> None:
                 old.unlink()
 
 
+@contextmanager
+def _build_lock() -> Iterator[None]:
+    """One catalog build at a time on this machine: parallel runs (and xdist workers) needing the same image would
+    otherwise unpack into the same rootfs and download the same .debs at once. The second waits, then finds the
+    image cached (every step of a build has its own timeout, so the wait is bounded)."""
+    root = catalog_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def build_image(key: str, force: bool = False) -> Path:
     """The OCI tarball of catalog image `key` (built unless its cache entry is complete)."""
+    with _build_lock():
+        return _build_image(key, force)
+
+
+def _build_image(key: str, force: bool) -> Path:
     start = time.monotonic()
     p = plan(key)
     if not force and p.tarball.is_file() and p.record.is_file() and p.rootfs.is_dir():
