@@ -47,6 +47,7 @@ class FakeProvider:
         self.present = set(present)
         self.capabilities = frozenset({Capability.IMAGE_CATALOG} if catalog else set())
         self.calls: list[tuple[str, ...]] = []
+        self.digests: dict[str, str] = {}
 
     def missing_images(self, names: list[str]) -> list[str]:
         return [n for n in names if n not in self.present]
@@ -64,6 +65,10 @@ class FakeProvider:
     def alias_image(self, image: str, alias: str) -> None:
         self.calls.append(("alias", image, alias))
         self.present.add(alias)
+        self.digests[alias] = self.digests.setdefault(image, f"sha256:{image}")
+
+    def image_digests(self) -> dict[str, str]:
+        return {name: self.digests.get(name, f"sha256:{name}") for name in self.present}
 
 
 def test_images_of_a_workflow_are_its_literal_names_in_every_kind_of_container() -> None:
@@ -209,3 +214,16 @@ def test_an_explicit_directory_keeps_its_mode_when_files_live_in_it() -> None:
     with tarfile.open(fileobj=io.BytesIO(layer)) as tar:
         modes = {m.name.rstrip("/"): m.mode for m in tar.getmembers() if m.isdir()}
     assert modes == {"bin": 0o755, "tmp": 0o1777}
+
+
+def test_an_alias_an_earlier_run_left_is_still_an_alias_and_missing_with_aliasing_off() -> None:
+    """The local cluster outlives a run: the names a run aliased stay in its containerd. A later run must still say
+    `alias` (not `present`), and with aliasing off must not use them."""
+    provider = FakeProvider(set())
+    wi.make(provider, alias=True, catalog=CATALOG, user_images={}).resolve(["alpine:3.7"])  # type: ignore[arg-type]
+    later = wi.make(provider, alias=True, catalog=CATALOG, user_images={})  # type: ignore[arg-type]
+    assert later.resolve(["alpine:3.7"])[0].note() == "alpine:3.7 -> local posix-base (alias)"
+    off = wi.make(provider, alias=False, catalog=CATALOG, user_images={})  # type: ignore[arg-type]
+    found = off.resolve(["alpine:3.7"])[0]
+    assert found.how == wi.MISSING and found.via == ("only the image catalog's posix-base answers for it, and "
+                                                     "aliasing is off")

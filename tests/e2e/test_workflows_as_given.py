@@ -44,8 +44,8 @@ spec:
       container: {image: "alpine:3.7", command: [sh, -c], args: ["test -x /bin/sh && ls / | grep -q etc && echo ok"]}
 """
 GOLANG = ALPINE.replace("alpine-shell-", "needs-golang-").replace("alpine:3.7", "golang:1.22")
-REJECTED = ALPINE.replace("alpine-shell-", "rejected-").replace("entrypoint: main",
-                                                                "entrypoint: main\n  parallelism: -1")
+# a name the API server refuses whatever the CRD's schema (Argo's minimal CRDs validate little)
+REJECTED = ALPINE.replace("generateName: alpine-shell-", "name: Rejected_Workflow")
 MULTI = ALPINE + "---\napiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {name: a-template}\n"
 
 
@@ -126,6 +126,7 @@ def test_bad_input_is_one_line_each_and_the_rest_still_run(matrix: tuple[dict[st
     cells = _cells(matrix[0])
     rejected = cells["test_your_workflow_succeeds[rejected]"]
     assert rejected["outcome"] == "failed" and "the API server rejected the workflow" in rejected["reason"], rejected
+    assert "Rejected_Workflow" in rejected["reason"] and "RFC 1123" in rejected["reason"], rejected
     assert "\n" not in rejected["reason"]
     golang = cells["test_your_workflow_succeeds[needs-golang]"]
     assert golang["outcome"] == "skipped" and "(never pulled): golang:1.22" in golang["reason"], golang

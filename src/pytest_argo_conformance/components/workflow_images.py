@@ -48,6 +48,7 @@ class WorkflowImages:
     provider: Provider
     catalog: Catalog | None  # None: aliasing is off, or the provider has no catalog
     user_images: dict[str, ArchiveInfo] = field(default_factory=dict)  # normalized name -> archive
+    known: Catalog | None = None  # the provider's catalog even when aliasing is off (to tell its aliases apart)
     _done: dict[str, Resolution] = field(default_factory=dict)
     _loaded_user: bool = False
     _catalog_names: dict[str, str] = field(default_factory=dict)  # catalog key -> imported name
@@ -88,7 +89,12 @@ class WorkflowImages:
             return Resolution(reference, USER, str(self.user_images[full].path))
         # a vendor's provider may predate `missing_images`: without it, every image counts as available
         if not getattr(self.provider, "missing_images", lambda names: [])([full]):
-            return Resolution(reference, PRESENT)
+            earlier = self._earlier_alias(full)  # an alias an earlier run made is not the image itself
+            if earlier is None:
+                return Resolution(reference, PRESENT)
+            if self.catalog is None:
+                return Resolution(reference, MISSING, f"only the image catalog's {earlier} answers for it, and "
+                                                      "aliasing is off")
         image = self.catalog.alias_for(full) if self.catalog is not None else None
         if image is None:
             why = "no catalog image answers for it" if self.catalog is not None else "aliasing is off"
@@ -100,10 +106,21 @@ class WorkflowImages:
         return Resolution(reference, ALIAS, image.key)
 
 
+    def _earlier_alias(self, full: str) -> str | None:
+        """The catalog image (key) whose alias `full` is in the cluster (made by this or an earlier run), else
+        None: an alias is told apart from a real image of that name by its digest."""
+        if self.known is None:
+            return None
+        found = self.provider.image_digests()  # type: ignore[attr-defined]
+        digest = found.get(full)
+        return next((i.key for i in self.known.images if digest is not None and found.get(i.name) == digest
+                     and i.name != full), None)
+
+
 def make(provider: Provider, alias: bool, catalog: Catalog | None, user_images: dict[str, ArchiveInfo]
          ) -> WorkflowImages:
-    usable = catalog if alias and can(provider, Capability.IMAGE_CATALOG) else None
-    return WorkflowImages(provider, usable, user_images)
+    known = catalog if can(provider, Capability.IMAGE_CATALOG) else None
+    return WorkflowImages(provider, known if alias else None, known=known, user_images=user_images)
 
 
 def images_of(manifest: dict[str, Any]) -> list[str]:

@@ -23,8 +23,8 @@ class Capability(str, enum.Enum):
     FAKE_GPUS = "fake-gpus"  # the suite may advertise fake nvidia.com/gpu capacity on its nodes
     ROUTES_SERVICES = "routes-services"  # this host reaches Service cluster IPs directly (no port-forward)
     HERMETIC = "hermetic"  # nothing is ever pulled; images missing from the nodes are found before a run
-    IMAGE_CATALOG = "image-catalog"  # `catalog_image(key)` builds and imports clusters/local/images.yaml's images
-    # and `alias_image(image, alias)` names an imported image also `alias`
+    IMAGE_CATALOG = "image-catalog"  # `catalog_image(key)` builds and imports clusters/local/images.yaml's images,
+    # `alias_image(image, alias)` names an imported image also `alias`, `image_digests()` tells aliases apart
 
 
 @dataclass(frozen=True)

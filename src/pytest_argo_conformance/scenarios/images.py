@@ -40,7 +40,7 @@ def argo_images(pytestconfig: pytest.Config, argo_provider: Provider) -> Workflo
     """Where each image a workflow names comes from: present, your archive, or the local image catalog (alias)."""
     settings = pytestconfig.stash[SETTINGS_KEY]
     try:
-        catalog = load() if settings.image_alias else None
+        catalog = load()
     except (CatalogError, OSError) as exc:
         pytest.fail(f"the image catalog cannot be read: {exc}", pytrace=False)
     return make(argo_provider, settings.image_alias, catalog, pytestconfig.stash.get(USER_IMAGES_KEY, {}))

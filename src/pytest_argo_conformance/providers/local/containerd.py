@@ -47,3 +47,17 @@ def tag(address: Path, source: str, target: str, timeout: float = 60) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0:
         raise ImageError(f"naming {source} also {target} in containerd failed: {(done.stderr or done.stdout).strip()}")
+
+
+def digests(address: Path, timeout: float = 60) -> dict[str, str]:
+    """Image name -> manifest digest, as `ctr images ls` lists them (two names of one image share a digest)."""
+    done = subprocess.run(ctr_base(address) + ["images", "ls"], capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    if done.returncode != 0:
+        raise ImageError(f"listing images in containerd failed: {done.stderr.strip()}")
+    out = {}
+    for line in done.stdout.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 3 and fields[2].startswith("sha256:"):
+            out[fields[0]] = fields[2]
+    return out

@@ -11,6 +11,7 @@ from typing import ClassVar
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, ProviderError
 from pytest_argo_conformance.providers.local.cluster import ClusterError, LocalCluster
+from pytest_argo_conformance.providers.local.containerd import digests as containerd_digests
 from pytest_argo_conformance.providers.local.containerd import missing as images_missing
 from pytest_argo_conformance.toolchain.gobuild import BuildError
 from pytest_argo_conformance.toolchain.oci import ImageError
@@ -72,6 +73,13 @@ class LocalProvider:
         except (CatalogError, DebianError, BuildError, ImageError, OSError) as exc:
             raise ProviderError(f"image catalog {key}: {exc}") from None
         return name
+
+    def image_digests(self) -> dict[str, str]:
+        """Every image name in the cluster's containerd -> its digest (an alias shares its image's digest)."""
+        try:
+            return containerd_digests(self.cluster.layout.containerd_socket)
+        except ImageError as exc:
+            raise ProviderError(str(exc)) from None
 
     def alias_image(self, image: str, alias: str) -> None:
         try:
