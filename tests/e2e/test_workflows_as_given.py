@@ -131,5 +131,5 @@ def test_bad_input_is_one_line_each_and_the_rest_still_run(matrix: tuple[dict[st
     golang = cells["test_your_workflow_succeeds[needs-golang]"]
     assert golang["outcome"] == "skipped" and "(never pulled): golang:1.22" in golang["reason"], golang
     out = matrix[1]
-    assert "broken.yaml:2: not valid YAML" in out and "alpine-shell.yaml document 2: a WorkflowTemplate" in out
+    assert "broken.yaml:3: not valid YAML" in out and "alpine-shell.yaml document 2: a WorkflowTemplate" in out
     assert "Traceback" not in out
