@@ -10,7 +10,7 @@ import pytest
 
 from pytest_argo_conformance.components.workflow_images import WorkflowImages, make
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY, USER_IMAGES_KEY, WORKFLOW_IMAGES_KEY
-from pytest_argo_conformance.providers.base import Provider
+from pytest_argo_conformance.providers.base import Provider, ProviderError
 from pytest_argo_conformance.toolchain.image_catalog import CatalogError, load
 from pytest_argo_conformance.toolchain.oci import ImageError
 
@@ -44,3 +44,17 @@ def argo_images(pytestconfig: pytest.Config, argo_provider: Provider) -> Workflo
     except (CatalogError, OSError) as exc:
         pytest.fail(f"the image catalog cannot be read: {exc}", pytrace=False)
     return make(argo_provider, settings.image_alias, catalog, pytestconfig.stash.get(USER_IMAGES_KEY, {}))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _argo_user_images_loaded(request: pytest.FixtureRequest) -> None:
+    """`--argo-image` archives are in the cluster before the first test runs (your own checks may name them too);
+    a load that fails is one line on each test."""
+    settings = request.config.stash.get(SETTINGS_KEY, None)
+    if settings is None or not settings.user_images:
+        return
+    images: WorkflowImages = request.getfixturevalue("argo_images")
+    try:
+        images.load_user_images()
+    except ProviderError as exc:
+        pytest.fail(f"--argo-image: {exc}", pytrace=False)

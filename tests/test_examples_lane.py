@@ -1,6 +1,9 @@
 """`--argo-workflows upstream-examples` without a cluster: the examples of the baseline's Argo module become one
 check each (named by file), the exclusion list is applied with its reasons, the report header counts them, and a
-build of another line runs its own line's examples (a file its line lacks is a skip that says so)."""
+build of another line runs its own line's examples (a file its line lacks is a skip that says so).
+
+Named apart from suites/test_upstream_examples.py: an in-process collection of the suites (`argo-conformance
+checks`) must not meet an imported test module of the same basename."""
 
 from __future__ import annotations
 
