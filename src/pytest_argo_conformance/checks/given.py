@@ -20,7 +20,6 @@ from pytest_argo_conformance.checks.templates_hooks import owner_labels
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner, pin_images
 from pytest_argo_conformance.components.argo.workflows import rejection
 from pytest_argo_conformance.components.workflow_images import (
-    MISSING,
     WorkflowImages,
     images_of,
     pin_pull_policy,
@@ -41,7 +40,7 @@ def prepare_images(manifest: dict[str, Any], images: WorkflowImages, note: Calla
         said = found.note()
         if said:
             note(f"image: {said}")
-    missing = [r.reference for r in resolved if r.how == MISSING]
+    missing = [r.reference for r in resolved if not r.available]
     if missing:
         provider = getattr(images.provider, "name", "this")
         pytest.skip(f"images not available to the {provider} cluster (never pulled): {', '.join(missing)}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from pytest_argo_conformance.providers.base import Capability, Provider, ProviderError, can
 from pytest_argo_conformance.toolchain.image_catalog import Catalog, normalize, pulls_always
-from pytest_argo_conformance.toolchain.oci import ArchiveInfo
+from pytest_argo_conformance.toolchain.oci import ArchiveInfo, read_archive
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +87,12 @@ class WorkflowImages:
     def _find(self, reference: str, full: str) -> Resolution:
         if full in self.user_images:
             return Resolution(reference, USER, str(self.user_images[full].path))
-        # a vendor's provider may predate `missing_images`: without it, every image counts as available
-        if not getattr(self.provider, "missing_images", lambda names: [])([full]):
-            earlier = self._earlier_alias(full)  # an alias an earlier run made is not the image itself
-            if earlier is None:
-                return Resolution(reference, PRESENT)
-            if self.catalog is None:
-                return Resolution(reference, MISSING, f"only the image catalog's {earlier} answers for it, and "
-                                                      "aliasing is off")
+        present, earlier = self._present(full)
+        if present and earlier is None:
+            return Resolution(reference, PRESENT)
+        if present and self.catalog is None:
+            return Resolution(reference, MISSING, f"only the image catalog's {earlier} answers for it, and "
+                                                  "aliasing is off")
         image = self.catalog.alias_for(full) if self.catalog is not None else None
         if image is None:
             why = "no catalog image answers for it" if self.catalog is not None else "aliasing is off"
@@ -105,16 +103,18 @@ class WorkflowImages:
         log.info("image %s -> catalog %s (alias)", reference, image.key)
         return Resolution(reference, ALIAS, image.key)
 
-
-    def _earlier_alias(self, full: str) -> str | None:
-        """The catalog image (key) whose alias `full` is in the cluster (made by this or an earlier run), else
-        None: an alias is told apart from a real image of that name by its digest."""
+    def _present(self, full: str) -> tuple[bool, str | None]:
+        """Whether the cluster has `full`, and when it is only a catalog image's alias (made by this or an earlier
+        run: the local cluster outlives a run), that image's key. On a provider with the catalog one containerd
+        listing answers both (an alias shares its image's digest); elsewhere `missing_images` answers the first."""
         if self.known is None:
-            return None
-        found = self.provider.image_digests()  # type: ignore[attr-defined]
+            # a vendor's provider may predate `missing_images`: without it, every image counts as available
+            return not getattr(self.provider, "missing_images", lambda names: [])([full]), None
+        found: dict[str, str] = self.provider.image_digests()  # type: ignore[attr-defined]
         digest = found.get(full)
-        return next((i.key for i in self.known.images if digest is not None and found.get(i.name) == digest
-                     and i.name != full), None)
+        if digest is None:
+            return False, None
+        return True, next((i.key for i in self.known.images if i.name != full and found.get(i.name) == digest), None)
 
 
 def make(provider: Provider, alias: bool, catalog: Catalog | None, user_images: dict[str, ArchiveInfo]
@@ -192,9 +192,4 @@ def controller_images(references: Iterable[str], catalog: Catalog | None, user_i
 
 def user_image_archives(specs: Sequence[tuple[str, Path]]) -> dict[str, ArchiveInfo]:
     """Read each `--argo-image NAME=ARCHIVE` archive's metadata (raises ImageError with one line)."""
-    from pytest_argo_conformance.toolchain.oci import read_archive
-
     return {normalize(name): read_archive(path) for name, path in specs}
-
-
-__all__ = ["ProviderError", "Resolution", "WorkflowImages", "controller_images", "images_of", "make"]
