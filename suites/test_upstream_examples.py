@@ -10,8 +10,7 @@ import pytest
 
 from pytest_argo_conformance.api import Installation, WorkflowRunner
 from pytest_argo_conformance.checks.given import objects_from, run_as_given
-
-EXAMPLE_TIMEOUT = 300  # the longest selected example sleeps for well under a minute
+from pytest_argo_conformance.config.timeouts import UPSTREAM_EXAMPLE
 
 
 @pytest.mark.conformance(id="workflows.upstream-example", area="workflows")
@@ -31,4 +30,4 @@ def test_upstream_example(
     with objects_from(needs, argo_workflows) as made:
         if made:
             argo_record.note(f"made for it: {', '.join(made)}")
-        run_as_given(workflow, argo_images, argo_workflows, argo_record.note, EXAMPLE_TIMEOUT)
+        run_as_given(workflow, argo_images, argo_workflows, argo_record.note, UPSTREAM_EXAMPLE)

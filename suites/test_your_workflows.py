@@ -11,8 +11,7 @@ import pytest
 
 from pytest_argo_conformance.api import Installation, WorkflowRunner
 from pytest_argo_conformance.checks.given import run_as_given
-
-WORKFLOW_TIMEOUT = 600  # a user's workflow may be long; the wait reports the phase it saw
+from pytest_argo_conformance.config.timeouts import USER_WORKFLOW
 
 
 @pytest.mark.conformance(id="workflows.your-workflow", area="workflows")
@@ -20,4 +19,4 @@ def test_your_workflow_succeeds(
     argo: Installation, argo_images: Any, argo_workflows: WorkflowRunner, argo_user_workflow: Any, argo_record: Any
 ) -> None:
     """Each of your own workflows (--argo-workflows) MUST succeed on every build and topology."""
-    run_as_given(argo_user_workflow, argo_images, argo_workflows, argo_record.note, WORKFLOW_TIMEOUT)
+    run_as_given(argo_user_workflow, argo_images, argo_workflows, argo_record.note, USER_WORKFLOW)

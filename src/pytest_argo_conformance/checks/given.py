@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance import kube
-from pytest_argo_conformance.checks.templates_hooks import owner_labels
+from pytest_argo_conformance.checks.templates_hooks import cluster_template, owner_labels
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner, pin_images
 from pytest_argo_conformance.components.argo.workflows import rejection
 from pytest_argo_conformance.components.workflow_images import (
@@ -112,64 +112,45 @@ def run_as_given(workflow: GivenWorkflow, images: WorkflowImages, runner: Workfl
     return runner.wait_phase(name, "Succeeded", timeout=timeout)
 
 
+NEEDED_KINDS = ("ConfigMap", "Secret", "WorkflowTemplate", "ClusterWorkflowTemplate")
+
+
 @contextmanager
 def objects_from(files: list[Path], runner: WorkflowRunner) -> Iterator[list[str]]:
     """What an example needs from other example files (ConfigMaps, Secrets, WorkflowTemplates,
-    ClusterWorkflowTemplates), made under the run's owner labels for the block's duration and deleted after."""
+    ClusterWorkflowTemplates), made under the run's owner labels for the block's duration and deleted after: the
+    cluster-scoped ones through `templates_hooks.cluster_template`, the others in the cell's own namespace."""
     if not files:
         yield []
         return
     dyn = kube.dynamic_client(runner.api)
-    lease = getattr(runner.installation, "lease", None)
-    run_id = lease.run_id if isinstance(lease, kube.RunLease) else None
-    made: list[tuple[str, str, str, str | None]] = []  # apiVersion, kind, name, namespace
-    try:
-        for path in files:
-            with path.open(encoding="utf-8") as fh:
-                docs = [d for d in yaml.safe_load_all(fh) if isinstance(d, dict)]
-            for doc in docs:
-                kind, name = doc.get("kind"), (doc.get("metadata") or {}).get("name")
-                if kind not in NEEDED_KINDS or not name:
-                    raise ValueError(f"{path.name}: a {kind} named {name!r} is not something the lane makes "
-                                     f"(it makes {', '.join(NEEDED_KINDS)})")
-                body = copy.deepcopy(doc)
-                pin_images(body)
-                namespace = None if kind == "ClusterWorkflowTemplate" else runner.namespace
-                if namespace is None:
-                    _claim_cluster_scoped(dyn, body["apiVersion"], kind, name, run_id)
-                meta = body["metadata"]
-                meta["labels"] = {**(meta.get("labels") or {}), **owner_labels(runner)}
-                if namespace is not None:
-                    meta["namespace"] = namespace
-                if kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
-                    body["spec"].setdefault("serviceAccountName", runner.installation.workflow_service_account)
-                kube.apply(dyn, [body])
-                made.append((body["apiVersion"], kind, name, namespace))
-        yield [f"{kind}/{name}" for _, kind, name, _ in made]
-    finally:
-        for api_version, kind, name, namespace in reversed(made):
-            if namespace is None:
-                kube.delete_if_owned(dyn, api_version, kind, name, run_id=run_id)
-            else:  # in the cell's own namespace
+    made: list[tuple[str, str, str]] = []  # apiVersion, kind, name (in the cell's namespace)
+    said: list[str] = []
+    with ExitStack() as stack:
+        try:
+            for path in files:
+                with path.open(encoding="utf-8") as fh:
+                    docs = [d for d in yaml.safe_load_all(fh) if isinstance(d, dict)]
+                for doc in docs:
+                    kind, name = doc.get("kind"), (doc.get("metadata") or {}).get("name")
+                    if kind not in NEEDED_KINDS or not name:
+                        raise ValueError(f"{path.name}: a {kind} named {name!r} is not something the lane makes "
+                                         f"(it makes {', '.join(NEEDED_KINDS)})")
+                    body = copy.deepcopy(doc)
+                    pin_images(body)
+                    if kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
+                        body["spec"].setdefault("serviceAccountName", runner.installation.workflow_service_account)
+                    if kind == "ClusterWorkflowTemplate":
+                        stack.enter_context(cluster_template(runner, body, name))
+                    else:
+                        meta = body["metadata"]
+                        meta["labels"] = {**(meta.get("labels") or {}), **owner_labels(runner)}
+                        meta["namespace"] = runner.namespace
+                        kube.apply(dyn, [body])
+                        made.append((body["apiVersion"], kind, name))
+                    said.append(f"{kind}/{name}")
+            yield said
+        finally:
+            for api_version, kind, name in reversed(made):
                 resource = dyn.resources.get(api_version=api_version, kind=kind)
-                kube.delete_quietly(resource.delete, name=name, namespace=namespace)
-
-
-NEEDED_KINDS = ("ConfigMap", "Secret", "WorkflowTemplate", "ClusterWorkflowTemplate")
-RELEASE_WAIT = 300  # another run of the suite holding the same cluster-scoped template: wait this long for it
-
-
-def _claim_cluster_scoped(dyn: Any, api_version: str, kind: str, name: str, run_id: str | None) -> None:
-    """A cluster-scoped object the example needs may exist already: the user's is never touched (the check fails
-    with one line); another run's (parallel runs of the same examples) is waited for until that run deletes it."""
-    def free() -> tuple[bool, str]:
-        owner = kube.object_owner(dyn, api_version, kind, name, run_id=run_id)
-        if owner == "theirs":
-            raise kube.GiveUp(owner)
-        return owner in ("absent", "ours"), owner
-
-    try:
-        kube.wait_for(f"{kind} {name} to be released by the run that made it", free, timeout=RELEASE_WAIT)
-    except kube.GiveUp:
-        pytest.fail(f"{kind} {name} exists and is not this suite's: it is read, never modified or deleted; "
-                    "remove or rename it to run this example here", pytrace=False)
+                kube.delete_quietly(resource.delete, name=name, namespace=runner.namespace)

@@ -15,6 +15,7 @@ from kubernetes import client
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.checks import shapes
 from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+from pytest_argo_conformance.config.timeouts import TEMPLATE_RELEASE
 
 Workflow = dict[str, Any]
 Node = dict[str, Any]
@@ -29,18 +30,35 @@ def owner_labels(runner: WorkflowRunner) -> dict[str, str]:
 
 @contextmanager
 def cluster_template(runner: WorkflowRunner, manifest: Workflow, name: str) -> Iterator[str]:
-    """A ClusterWorkflowTemplate made from `manifest` under `name` and the run's owner labels, for the block's
-    duration (deleted afterwards, only if it is this run's)."""
+    """A ClusterWorkflowTemplate made from `manifest` under `name` and the run's owner labels (beside its own), for
+    the block's duration (deleted afterwards, only if it is this run's). One of that name that is not the suite's
+    is never touched: the check fails with one line; another run's is waited for until that run deletes it."""
     body = copy.deepcopy(manifest)
-    body["metadata"] = {"name": name, "labels": owner_labels(runner)}
+    labels = (manifest.get("metadata") or {}).get("labels") or {}
+    body["metadata"] = {"name": name, "labels": {**labels, **owner_labels(runner)}}
     dyn = kube.dynamic_client(runner.api)
+    lease = getattr(runner.installation, "lease", None)
+    run_id = lease.run_id if isinstance(lease, kube.RunLease) else None
+    _claim(dyn, "ClusterWorkflowTemplate", name, run_id)
     kube.apply(dyn, [body])
     try:
         yield name
     finally:
-        lease = getattr(runner.installation, "lease", None)
-        kube.delete_if_owned(dyn, CWT_API, "ClusterWorkflowTemplate", name,
-                             run_id=lease.run_id if isinstance(lease, kube.RunLease) else None)
+        kube.delete_if_owned(dyn, CWT_API, "ClusterWorkflowTemplate", name, run_id=run_id)
+
+
+def _claim(dyn: Any, kind: str, name: str, run_id: str | None) -> None:
+    def free() -> tuple[bool, str]:
+        owner = kube.object_owner(dyn, CWT_API, kind, name, run_id=run_id)
+        if owner == "theirs":
+            raise kube.GiveUp(owner)
+        return owner in ("absent", "ours"), owner
+
+    try:
+        kube.wait_for(f"{kind} {name} to be released by the run that made it", free, timeout=TEMPLATE_RELEASE)
+    except kube.GiveUp:
+        pytest.fail(f"{kind} {name} exists and is not this suite's: it is read, never modified or deleted; "
+                    "remove or rename it to run this check here", pytrace=False)
 
 
 @contextmanager

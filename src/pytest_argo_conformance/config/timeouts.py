@@ -20,3 +20,6 @@ KUEUE_QUEUED = 180  # a check's workflows finish while Kueue queues their pods o
 DEADLINE_GRACE = 15  # a controller that requeues at a workflow's activeDeadlineSeconds ends it within this
 RUN_LEASE = 40  # a run's lease lasts this long unless renewed (every quarter of it); then the run counts as dead
 LOCK_WAIT = 900  # waiting for a cluster-wide lock, or for other runs to stop using another Kueue release
+TEMPLATE_RELEASE = 300  # another run of the suite deletes a cluster-scoped template both need (e.g. an example's)
+USER_WORKFLOW = 600  # one of your own workflows (--argo-workflows) succeeds
+UPSTREAM_EXAMPLE = 300  # one of Argo's examples succeeds (the longest selected one takes about 100 s here)
