@@ -4,7 +4,7 @@ on the local provider.
 Runs the packaged suites in a child pytest against the local cluster that the `local_cluster` fixture keeps up,
 then reads the matrix the run wrote: the baseline and the v4 build (judged against its own line) pass
 everything, the mutant fails exactly the check its patch breaks, the v4 CRD check lists the classified
-differences from the baseline, and dsp-managed is skipped with its reason.
+differences from the baseline. (dsp-managed has its own slice: test_dsp_managed.py.)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
         sys.executable, "-m", "pytest", str(suites_dir() / "test_controllers.py"), "-p", "argo_conformance",
         "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
         f"--argo-report-dir={report}", "-p", "no:cacheprovider", "-rA",
-        "--argo-topology=" + ",".join(TOPOLOGIES + ["dsp-managed"]),
+        "--argo-topology=" + ",".join(TOPOLOGIES),
     ] + [f"--argo-controller={b}" for b in BUILDS]
     done = subprocess.run(args, capture_output=True, text=True, timeout=3600, check=False)
     (report / "run.log").write_text(done.stdout + done.stderr)
@@ -68,7 +68,7 @@ def test_every_cell_is_filled(matrix: dict[str, Any]) -> None:
 @pytest.mark.parametrize("build", ["upstream", "v4"])
 def test_each_upstream_line_passes_everything_against_itself(matrix: dict[str, Any], build: str) -> None:
     for (name, topology, check), cell in _cells(matrix).items():
-        if name != build or topology == "dsp-managed":
+        if name != build:
             continue
         expected = "skipped" if check == NAMESPACED_ONLY and "global" in topology else "passed"
         assert cell["outcome"] == expected, cell
@@ -76,7 +76,7 @@ def test_each_upstream_line_passes_everything_against_itself(matrix: dict[str, A
 
 def test_mutant_fails_exactly_the_pod_metadata_check(matrix: dict[str, Any]) -> None:
     for (build, topology, check), cell in _cells(matrix).items():
-        if build != "mutant" or topology == "dsp-managed":
+        if build != "mutant":
             continue
         if check == "test_pod_metadata_reaches_pods":
             assert cell["outcome"] == "failed" and "spec.podMetadata.labels" in cell["reason"], cell
@@ -100,12 +100,6 @@ def test_the_v4_crd_check_lists_its_classified_differences_from_the_baseline(mat
     assert "breaking" in summary and "additive" in summary, summary
     assert any(n.startswith("breaking: ...synchronization.mutex removed") for n in notes), notes
     assert any(n.startswith("additive: ") for n in notes), notes
-
-
-def test_dsp_managed_is_skipped_with_its_reason(matrix: dict[str, Any]) -> None:
-    for (_build, topology, _check), cell in _cells(matrix).items():
-        if topology == "dsp-managed":
-            assert cell["outcome"] == "skipped" and "Data Science Pipelines" in cell["reason"], cell
 
 
 def test_footprint_figures_are_recorded(matrix: dict[str, Any]) -> None:

@@ -13,7 +13,6 @@ from kubernetes import client
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo import workflows as wfapi
 from pytest_argo_conformance.components.argo.install import (
-    CONFIGMAP,
     INSTANCE_LABEL,
     BuiltinInstallation,
     Controller,
@@ -85,19 +84,19 @@ def _seen_by(inst: BuiltinInstallation, controllers: list[Controller], workflow:
     for ctrl in controllers:
         log = inst.controller_log(tail=5000, controller=ctrl)
         if workflow in log:
-            seen.append("namespaced" if ctrl.namespace == inst.namespace else "global")
+            seen.append(ctrl.kind)
     return seen
 
 
 def _set_instance_id(inst: BuiltinInstallation, ctrl: Controller, instance_id: str) -> None:
     assert inst.api is not None
     core, apps = client.CoreV1Api(inst.api), client.AppsV1Api(inst.api)
-    core.patch_namespaced_config_map(CONFIGMAP, ctrl.namespace, {"data": {"instanceID": instance_id}})
+    core.patch_namespaced_config_map(ctrl.configmap, ctrl.namespace, {"data": {"instanceID": instance_id}})
     restarted = {"spec": {"template": {"metadata": {"annotations": {"argo-conformance/restarted": str(time.time())}}}}}
     apps.patch_namespaced_deployment(ctrl.name, ctrl.namespace, restarted)
     wait_available(inst.api, ctrl.namespace, ctrl.name)
     kube.watch_until(f"one controller pod in {ctrl.namespace} after the restart", core.list_namespaced_pod,
-                     ctrl.namespace, label_selector="app=workflow-controller", until=_single_pod, timeout=120,
+                     ctrl.namespace, label_selector=ctrl.selector, until=_single_pod, timeout=120,
                      describe=lambda pods: f"{len(pods)} pods, {len(_running(pods))} running")
 
 
@@ -114,7 +113,7 @@ def footprint(inst: BuiltinInstallation) -> dict[str, float]:
     assert inst.api is not None
     core = client.CoreV1Api(inst.api)
     ctrl = inst.under_test
-    pods = [p for p in core.list_namespaced_pod(ctrl.namespace, label_selector="app=workflow-controller").items
+    pods = [p for p in core.list_namespaced_pod(ctrl.namespace, label_selector=ctrl.selector).items
             if objects.pod_status(p).phase == "Running"]
     if not pods:
         raise AssertionError(f"no running controller pod in {ctrl.namespace}")

@@ -110,7 +110,7 @@ def _grid(matrix: Matrix, topology: str, differing: set[tuple[str, str, str]]) -
     heads = "".join(f'<th scope="col">{_build_label(matrix, b)}</th>' for b in builds)
     lines = [
         f'<section class="topology" data-topology="{escape(topology)}">',
-        f"<h2>Topology: {escape(topology)}</h2>",
+        f"<h2>Topology: {escape(matrix.topology_title(topology))}</h2>",
         f'<table class="grid"><thead><tr><th>check</th><th>suite</th>{heads}</tr></thead><tbody>',
     ]
     for check in matrix.checks(topology):

@@ -18,7 +18,9 @@ def render_markdown(matrix: Matrix, *, max_listed: int = 100) -> str:
     lines = [f"## {views.TITLE}", "", *_header(matrix), "", *_builds(matrix)]
     differing = views.differing_keys(matrix)
     for topology in matrix.topologies():
-        lines += ["", f"### Topology {_code(topology)}", "", *_grid(matrix, topology, differing)]
+        title = matrix.topology_title(topology)
+        heading = f"### Topology {_code(topology)}" + (f": {_text(title)}" if title != topology else "")
+        lines += ["", heading, "", *_grid(matrix, topology, differing)]
     if matrix.cells:
         legend = ", ".join(f"`{views.SYMBOLS[o]}` {o.value}" for o in Outcome)
         lines += ["", f"{legend}, `{views.ABSENT}` not run, `{views.DIFFERS}` differs from the baseline build"]

@@ -42,6 +42,7 @@ def merge_report(matrices: Sequence[Matrix], *, labels: Sequence[str] | None = N
         created=max(m.created for m in matrices),
         versions=_join_maps([m.versions for m in matrices]),
         environment=_join_maps([m.environment for m in matrices]),
+        topology_variants=_join_maps([m.topology_variants for m in matrices]),
     )
     build_source: dict[str, str] = {}
     for matrix, name in zip(matrices, names, strict=True):

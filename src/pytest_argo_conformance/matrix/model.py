@@ -210,6 +210,8 @@ class Matrix:
     created: str = field(default_factory=utc_now)  # ISO-8601 UTC
     cells: dict[CellKey, Cell] = field(default_factory=dict)
     statements: dict[str, CheckStatement] = field(default_factory=dict)  # check name -> its registry entry
+    # topology id -> what it was on the cluster, when more than its id says: "dsp-managed (DSPO v2 layout, ...)"
+    topology_variants: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def add_build(self, build: BuildInfo) -> None:
@@ -238,6 +240,10 @@ class Matrix:
     def topologies(self) -> list[str]:
         return sorted({c.topology for c in self.cells.values()})
 
+    def topology_title(self, topology: str) -> str:
+        """The topology's id, or its variant where the run recorded one (the variant names the id)."""
+        return self.topology_variants.get(topology, topology)
+
     def checks(self, topology: str | None = None) -> list[str]:
         """Check names ordered by (suite, check); only those run on `topology` when given."""
         suites = {c.check: c.suite for c in self.cells.values() if topology in (None, c.topology)}
@@ -260,6 +266,7 @@ class Matrix:
             "environment": dict(sorted(self.environment.items())),
             "cells": [cell.to_dict() for cell in self.sorted_cells()],
             "statements": [self.statements[name].to_dict() for name in sorted(self.statements)],
+            "topology_variants": dict(sorted(self.topology_variants.items())),
         }
 
     @classmethod
@@ -271,6 +278,7 @@ class Matrix:
             environment=dict_of(data, "environment", str, "matrix"),
             run_id=optional(data, "run_id", str, "", "matrix"),
             created=need(data, "created", str, "matrix"),
+            topology_variants=dict_of(data, "topology_variants", str, "matrix"),
         )
         for i, item in enumerate(list_of(data, "builds", dict, "matrix")):
             build = BuildInfo.from_dict(item, f"builds[{i}]")

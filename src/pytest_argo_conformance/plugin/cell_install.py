@@ -12,9 +12,9 @@ from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
 from pytest_argo_conformance.components.argo.install import BuiltinInstallation
 from pytest_argo_conformance.components.argo.topologies import BY_ID, Topology
 from pytest_argo_conformance.components.workflow_images import controller_images
-from pytest_argo_conformance.kube import WaitTimeout, api_client
+from pytest_argo_conformance.kube import WaitTimeout
 from pytest_argo_conformance.plugin import run
-from pytest_argo_conformance.plugin.stash import SETTINGS_KEY, USER_IMAGES_KEY, WORKFLOW_IMAGES_KEY
+from pytest_argo_conformance.plugin.stash import INSTALL_FACTS_KEY, SETTINGS_KEY, USER_IMAGES_KEY, WORKFLOW_IMAGES_KEY
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, Provider, ProviderError, can
 from pytest_argo_conformance.toolchain.image_catalog import load as load_catalog
 from pytest_argo_conformance.toolchain.oci import ImageError
@@ -29,17 +29,17 @@ def install(
     if topology.id not in BY_ID:
         pytest.fail(f"topology {topology.id} is not one the suite installs, and no pytest_argo_install "
                     "implementation returned an installation for it (implement that hook for it)", pytrace=False)
-    if topology.id == "dsp-managed":
-        _require_dsp(cluster)
     settings = config.stash[SETTINGS_KEY]
     artifacts = _artifacts(config, provider, build)
     baseline = _artifacts(config, provider, settings.baseline)
     lease = run.lease(config, cluster)
     try:
-        return argo_install.install(cluster, artifacts, baseline, topology, f"{build.name}-{topology.id}", lease,
+        inst = argo_install.install(cluster, artifacts, baseline, topology, f"{build.name}-{topology.id}", lease,
                                     images=_controller_images(config, provider))
     except FAILURES as exc:
         pytest.fail(f"install of {build.name} in {topology.id} failed: {exc}", pytrace=False)
+    config.stash.setdefault(INSTALL_FACTS_KEY, {})[(build.name, topology.id)] = (inst.variant, list(inst.notes))
+    return inst
 
 
 def _controller_images(config: pytest.Config, provider: Provider) -> dict[str, dict[str, list[str]]]:
@@ -66,16 +66,3 @@ def _artifacts(config: pytest.Config, provider: Provider, build: ControllerBuild
         pytest.fail(f"build {build.name} ({build.ref}) is not available: {why}", pytrace=False)
     return found
 
-
-def _require_dsp(cluster: ClusterInfo) -> None:
-    api = api_client(cluster)
-    try:
-        present = argo_install.dsp_available(api)
-    finally:
-        api.close()
-    if not present:
-        pytest.skip(
-            "dsp-managed needs OpenShift AI Data Science Pipelines (CRD DataSciencePipelinesApplication); "
-            "this cluster has none"
-        )
-    pytest.skip("dsp-managed: this cluster has DSP, but attaching to DSP-deployed controllers is not supported yet")

@@ -15,6 +15,7 @@ PROP_CHECK = "argo.check"
 PROP_SUITE = "argo.suite"
 PROP_FIGURE_PREFIX = "argo.figure."
 PROP_NOTE = "argo.note"
+PROP_VARIANT = "argo.topology_variant"  # what the topology was on this cluster, when not just its id
 PROP_STATEMENT = "argo.statement"  # the check's registry entry: id, area, statement (tab-separated)
 PROP_VERSION_PREFIX = "argo.version."  # argo.version.kubernetes = v1.34.4
 PROP_DIGEST_PREFIX = "argo.digest."  # argo.digest.<image> = sha256:...

@@ -12,9 +12,15 @@ from pytest_argo_conformance.components.argo.installation import INSTALLATION_ME
 if TYPE_CHECKING:
     from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 from pytest_argo_conformance.plugin import run
-from pytest_argo_conformance.plugin.cells import PROP_FIGURE_PREFIX, PROP_NOTE, PROP_VERSION_PREFIX, CellTarget
+from pytest_argo_conformance.plugin.cells import (
+    PROP_FIGURE_PREFIX,
+    PROP_NOTE,
+    PROP_VARIANT,
+    PROP_VERSION_PREFIX,
+    CellTarget,
+)
 from pytest_argo_conformance.plugin.options import Settings
-from pytest_argo_conformance.plugin.stash import BEHAVIOUR_KEY, CLUSTER_KEY, SETTINGS_KEY
+from pytest_argo_conformance.plugin.stash import BEHAVIOUR_KEY, CLUSTER_KEY, INSTALL_FACTS_KEY, SETTINGS_KEY
 from pytest_argo_conformance.process import signals
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 
@@ -82,6 +88,12 @@ def _argo_cell_properties(request: pytest.FixtureRequest) -> Iterator[None]:
     if isinstance(target, CellTarget) and cluster is not None:
         for component, version in cluster.versions.items():
             request.node.user_properties.append((PROP_VERSION_PREFIX + component, version))
+    if isinstance(target, CellTarget):
+        variant, notes = request.config.stash.get(INSTALL_FACTS_KEY, {}).get(
+            (target.build.name, target.topology.id), ("", []))
+        if variant:
+            request.node.user_properties.append((PROP_VARIANT, variant))
+        request.node.user_properties.extend((PROP_NOTE, f"install: {note}") for note in notes)
 
 
 @pytest.fixture(scope="session")

@@ -53,6 +53,8 @@ class MatrixRecorder:
         for key, value in props:
             if key.startswith(cells.PROP_VERSION_PREFIX):
                 matrix.versions[key.removeprefix(cells.PROP_VERSION_PREFIX)] = str(value)
+            elif key == cells.PROP_VARIANT:
+                matrix.topology_variants[str(single[cells.PROP_TOPOLOGY])] = str(value)
             elif key == cells.PROP_STATEMENT:
                 ident, area, statement = str(value).split("\t", 2)
                 check = str(single[cells.PROP_CHECK])

@@ -21,4 +21,6 @@ WANTS_GPU_LAYOUT_KEY = pytest.StashKey[bool]()  # the session collected GPU chec
 # Images named by the workflows run as given (yours, Argo's examples): the controller configmap's `images:` lists
 # the ones that come from an archive or the image catalog (components/workflow_images.py)
 WORKFLOW_IMAGES_KEY = pytest.StashKey[list[str]]()
+# (build, topology) -> what its installation adds to each of its cells: the topology's variant and the install's notes
+INSTALL_FACTS_KEY = pytest.StashKey[dict[tuple[str, str], tuple[str, list[str]]]]()
 USER_IMAGES_KEY = pytest.StashKey[dict[str, "ArchiveInfo"]]()  # --argo-image: normalized name -> archive

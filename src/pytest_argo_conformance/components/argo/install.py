@@ -7,7 +7,9 @@ The five set-ups of the OpenShift AI proof of concept (ids from `topologies.py`)
   `--namespaced --managed-namespace` in the workflow namespace with the build's `namespace-install` RBAC;
 - namespaced-copy: the same, but the controller is a copy of the global Deployment with its own service account
   and the suite's own namespaced RBAC (`suites/manifests/namespaced-copy-rbac.yaml`);
-- dsp-managed: the controller that Data Science Pipelines deploys; elsewhere skipped with that reason.
+- dsp-managed: the baseline's global controller at zero replicas, and the build's controller as Data Science
+  Pipelines deploys it for a DSPA in the workflow namespace: by the operator where the cluster has one (`dspa.py`),
+  else in the operator's layout written by the suite (`dsp_layout.py`); the matrix names which (`variant`).
 
 Each cell has its own pair of namespaces (`cell_namespaces`: the "system" one upstream calls `argo`, and the
 workflow namespace), its own copies of the cluster-wide RBAC and PriorityClass (named after its system namespace),
@@ -34,13 +36,13 @@ from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components import s3
-from pytest_argo_conformance.components.argo import manifests
+from pytest_argo_conformance.components.argo import dsp_layout, dspa, manifests
 from pytest_argo_conformance.components.argo.artifacts import BuildArtifacts
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
 from pytest_argo_conformance.components.argo.installation import ArgoServer
 from pytest_argo_conformance.components.argo.topologies import Topology
 from pytest_argo_conformance.config.paths import suites_dir
-from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, NAMESPACE_GONE
+from pytest_argo_conformance.config.timeouts import CONTROLLER_READY, DSPA_RECONCILE, NAMESPACE_GONE
 from pytest_argo_conformance.kube import objects
 from pytest_argo_conformance.process import signals
 from pytest_argo_conformance.providers.base import ClusterInfo
@@ -53,7 +55,6 @@ CONFIGMAP = "workflow-controller-configmap"
 WORKFLOW_SA = "argo-workflow"
 COPY_SA = "argo-conformance-controller"
 REQUEUE_TIME = "1s"
-DSPA_CRD = "datasciencepipelinesapplications.datasciencepipelinesapplications.opendatahub.io"
 
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,13 @@ class Controller:
     namespace: str
     name: str  # Deployment name
     role: str  # "under test" or "global (scaled to zero)"
+    configmap: str = CONFIGMAP  # the ConfigMap its `--configmap` names
+    selector: str = "app=workflow-controller"  # its pods' labels
+
+    @property
+    def kind(self) -> str:
+        """How the two-controllers check names it: "global" or "namespaced"."""
+        return "global" if self.role == "global" else "namespaced"
 
 
 @dataclass
@@ -86,6 +94,8 @@ class BuiltinInstallation:
     notes: list[str] = field(default_factory=list)
     created_namespaces: list[str] = field(default_factory=list)
     cluster_objects: list[tuple[str, str, str]] = field(default_factory=list)  # (apiVersion, kind, name)
+    variant: str = ""  # how the matrix names the topology when it is not just its id (dsp-managed)
+    dspa: bool = False  # a DSPA of this cell is reconciled by the cluster's Data Science Pipelines operator
 
     @property
     def under_test(self) -> Controller:
@@ -123,7 +133,8 @@ class BuiltinInstallation:
         return client.CoreV1Api(self.api)
 
     def controller_log(self, tail: int = 80, controller: Controller | None = None) -> str:
-        return pod_logs(self.core(), (controller or self.under_test).namespace, "app=workflow-controller", tail)
+        ctrl = controller or self.under_test
+        return pod_logs(self.core(), ctrl.namespace, ctrl.selector, tail)
 
     def scale(self, controller: Controller, replicas: int) -> None:
         assert self.api is not None
@@ -138,6 +149,8 @@ class BuiltinInstallation:
         if self.api is None:
             return
         core = self.core()
+        if self.dspa and self.lease:  # the operator's finalizer and garbage collection first, then the namespace
+            dspa.delete(self.api, self.namespace, self.lease.run_id)
         for ns in self.created_namespaces:  # nothing here needs a graceful stop: do not wait 30 s for each pod
             kube.delete_quietly(core.delete_collection_namespaced_pod, ns, grace_period_seconds=0)
             kube.delete_quietly(core.delete_namespace, ns)
@@ -189,8 +202,6 @@ def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtif
     core = client.CoreV1Api(api)
     assert inst.lease is not None
     owned = inst.lease.labels
-    if topology.id == "dsp-managed":
-        raise InstallError("dsp-managed is installed by Data Science Pipelines, not by the suite")
     # The global install: the build's own in upstream-global, otherwise the baseline's.
     global_src = build if topology.id == "upstream-global" else baseline
     global_controller = build if topology.id in ("upstream-global", "dropin-global") else baseline
@@ -215,17 +226,55 @@ def _install(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtif
     ]
     kube.apply(dyn, system)
     kube.apply(dyn, _workflow_namespace_objects(inst.namespace, build, owned))
-    if topology.namespaced:
+    if topology.id == "dsp-managed":
+        inst.controllers.append(_dsp_controller(api, inst, build, owned, images))
+    elif topology.namespaced:
         kube.apply(dyn, _namespaced_controller(inst.namespace, build, topology, system, owned))
         inst.controllers.append(Controller(inst.namespace, CONTROLLER, "under test"))
     else:
         inst.controllers.append(Controller(inst.system_namespace, CONTROLLER, "under test"))
     log.info("cell %s: waiting for its controller in %s", inst.namespace, inst.under_test.namespace)
     try:
-        wait_available(api, inst.under_test.namespace, CONTROLLER)
+        wait_available(api, inst.under_test.namespace, inst.under_test.name)
     except kube.WaitTimeout as exc:
-        tail = pod_logs(core, inst.under_test.namespace, "app=workflow-controller", 40)
+        tail = pod_logs(core, inst.under_test.namespace, inst.under_test.selector, 40)
         raise InstallError(f"{exc}\n--- controller log ---\n{tail}") from None
+
+
+def _dsp_controller(api: client.ApiClient, inst: BuiltinInstallation, build: BuildArtifacts, owned: dict[str, str],
+                    images: dict[str, dict[str, list[str]]]) -> Controller:
+    """The build's controller as Data Science Pipelines deploys it for the cell's DSPA: by the cluster's operator,
+    or in its layout (`dsp_layout.render`, the operator not running)."""
+    dyn = kube.dynamic_client(api)
+    kube.apply(dyn, [dsp_layout.custom_config(inst.namespace, inst.instance_id, images, owned)])
+    wanted = dsp_layout.dspa(inst.namespace, build, owned)
+    controller = Controller(inst.namespace, dsp_layout.deployment_name(), "under test",
+                            configmap=dsp_layout.CUSTOM_CONFIG, selector=dsp_layout.selector())
+    assert inst.lease is not None
+    if not dspa.available(api):
+        rendered = dsp_layout.render(wanted, owned)
+        for obj in manifests.by_kind(rendered, "Deployment"):  # as in every topology of the suite (Argo's e2e too)
+            _set_env(obj["spec"]["template"]["spec"]["containers"][0], "DEFAULT_REQUEUE_TIME", REQUEUE_TIME)
+        kube.apply(dyn, rendered)
+        inst.variant = dsp_layout.variant()
+        return controller
+    try:
+        dspa.create(api, wanted, inst.lease.run_id)
+    except dspa.DSPAError as exc:
+        raise InstallError(str(exc)) from None
+    inst.dspa = True
+    try:
+        wait_available(api, inst.namespace, controller.name, DSPA_RECONCILE)
+    except kube.WaitTimeout as exc:
+        raise InstallError(f"{exc}; DSPA status: {'; '.join(dspa.conditions(api, inst.namespace))}") from None
+    image, executor = dspa.operator_images(api, inst.namespace)
+    if (image, executor) != (build.images["workflow-controller"], build.images["argoexec"]):
+        raise InstallError(f"the operator deployed {image} (executor {executor}), not the build under test's "
+                           f"{build.images['workflow-controller']} ({build.images['argoexec']}): its DSPA's "
+                           "spec.workflowController.image and argoExecImage were not applied")
+    inst.variant = "dsp-managed (DSPA reconciled by the cluster's Data Science Pipelines operator)"
+    inst.notes += [f"DSPA condition: {c}" for c in dspa.conditions(api, inst.namespace)]
+    return controller
 
 
 def _claim_namespace(core: client.CoreV1Api, name: str, inst: BuiltinInstallation) -> None:
@@ -415,12 +464,3 @@ def pod_logs(core: client.CoreV1Api, namespace: str, selector: str, tail: int) -
         out.append(f"[{objects.name(pod)}]\n{text}")
     return "\n".join(out) or f"(no pods matching {selector} in {namespace})"
 
-
-def dsp_available(api: client.ApiClient) -> bool:
-    try:
-        client.ApiextensionsV1Api(api).read_custom_resource_definition(DSPA_CRD)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True

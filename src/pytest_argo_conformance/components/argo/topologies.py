@@ -41,7 +41,8 @@ TOPOLOGIES: tuple[Topology, ...] = (
     ),
     Topology(
         "dsp-managed",
-        "the controller that OpenShift AI Data Science Pipelines deploys (needs the DSPA CRD)",
+        "the controller Data Science Pipelines deploys for a DSPA in the workflow namespace (by the cluster's "
+        "operator, else in the operator's layout written by the suite); the global controller scaled to zero",
         namespaced=True,
         replaces_global=True,
     ),
