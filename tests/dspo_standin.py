@@ -55,9 +55,13 @@ CRD: dict[str, Any] = {
 def install_crd(api: client.ApiClient) -> None:
     ext = client.ApiextensionsV1Api(api)
     kube.apply(kube.dynamic_client(api), [CRD])
-    kube.wait_for("the stand-in DSPA CRD to be established", lambda: (
-        any(c.type == "Established" and c.status == "True"
-            for c in (ext.read_custom_resource_definition(dsp_layout.CRD).status.conditions or [])), "not yet"), 60)
+
+    def established() -> tuple[bool, str]:
+        status = ext.read_custom_resource_definition(dsp_layout.CRD).status
+        conditions = (status.conditions if status else None) or []
+        return any(c.type == "Established" and c.status == "True" for c in conditions), "not yet"
+
+    kube.wait_for("the stand-in DSPA CRD to be established", established, 60)
 
 
 def remove_crd(api: client.ApiClient) -> None:

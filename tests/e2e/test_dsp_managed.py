@@ -5,9 +5,6 @@ DSPA the suite writes and that the teardown leaves nothing."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from child_run import run_suites
 from dspo_standin import StandinOperator, install_crd, remove_crd
 from pytest_argo_conformance import kube
 from pytest_argo_conformance.components.argo import dsp_layout, dspa
@@ -29,18 +27,8 @@ LAYOUT_CHECKS = ("test_smoke_workflow_succeeds or test_two_controllers_on_the_sa
 
 
 def _run(cluster: ClusterInfo, work: Path, checks: str) -> tuple[dict[str, Any], str]:
-    report = work / "report"
-    args = [
-        sys.executable, "-m", "pytest", str(suites_dir() / "test_controllers.py"),
-        str(suites_dir() / "test_workflows.py"),
-        "-p", "argo_conformance", "--argo-provider=local", f"--cluster-name={cluster.name}", "--keep-cluster",
-        f"--argo-report-dir={report}", "-p", "no:cacheprovider", "-rfEs", "--argo-topology=dsp-managed",
-        "-k", checks,
-    ]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=1200, check=False, cwd=work)
-    print(done.stdout[-6000:])
-    assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
-    return json.loads((report / "matrix.json").read_text()), done.stdout
+    suites = [str(suites_dir() / "test_controllers.py"), str(suites_dir() / "test_workflows.py")]
+    return run_suites(cluster, work, [*suites, "--argo-topology=dsp-managed", "-k", checks], timeout=1200)
 
 
 def _cells(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -6,14 +6,12 @@ rest run; a slice of Argo's own examples, one needing a ConfigMap the lane makes
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from child_run import run_suites
 from pytest_argo_conformance.config.paths import suites_dir
 from pytest_argo_conformance.toolchain import oci
 
@@ -61,21 +59,15 @@ def matrix(local_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> tupl
         "quay.io/acme/greeter:1.0",
         (oci.File("bin/busybox", source=Path("/bin/busybox")), oci.File("bin/sh", symlink_to="/bin/busybox")),
         entrypoint=("/bin/busybox", "echo"), cmd=("hello from an archive",)), work / "greeter.tar")
-    report = work / "report"
     selected = " or ".join(EXAMPLES)
     args = [
-        sys.executable, "-m", "pytest", str(suites_dir() / "test_upstream_examples.py"),
-        str(suites_dir() / "test_your_workflows.py"), str(suites_dir() / "test_python_workflows.py"),
-        "-p", "argo_conformance", "--argo-provider=local", f"--cluster-name={local_cluster.name}", "--keep-cluster",
-        f"--argo-report-dir={report}", "-p", "no:cacheprovider", "-rfEs", "--argo-topology=upstream-global",
+        str(suites_dir() / "test_upstream_examples.py"), str(suites_dir() / "test_your_workflows.py"),
+        str(suites_dir() / "test_python_workflows.py"), "--argo-topology=upstream-global",
         "--argo-workflows=upstream-examples", f"--argo-workflows={mine}",
         f"--argo-image=quay.io/acme/greeter:latest={archive}",
         "-k", f"test_your_workflow_succeeds or test_python or ({selected})",
     ]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=2400, check=False, cwd=work)
-    print(done.stdout[-8000:])
-    assert (report / "matrix.json").is_file(), f"the run wrote no matrix:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
-    return json.loads((report / "matrix.json").read_text()), done.stdout
+    return run_suites(local_cluster, work, args, timeout=2400)
 
 
 def _cells(matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -135,6 +135,11 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failing check's report carries the diagnostics of the workflows it ran (and Allure gets them too)."""
     report = yield
+    quarantine = item.config.stash[SETTINGS_KEY].quarantine
+    if quarantine and report.failed and call.when == "call":
+        from pytest_argo_conformance.plugin.nightly import apply
+
+        apply(report, quarantine)
     funcargs = getattr(item, "funcargs", {})
     runner = funcargs.get("argo_workflows")
     if report.failed and call.when == "call" and CELL_FIXTURE in funcargs:
@@ -170,6 +175,8 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rerun = config.stash[SETTINGS_KEY].rerun
+    not_again: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         target = callspec.params.get(CELL_FIXTURE) if callspec else None
@@ -179,6 +186,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         axes = [axis for found in config.hook.pytest_argo_check_axes(item=item) for axis in found]
         if axes:  # e.g. the Kueue version, when several are run
             check = f"{check}[{', '.join(axes)}]"
+        if rerun is not None and not rerun.wants((target.build.name, target.topology.id, check)):
+            not_again.append(item)
+            continue
         suite = cells.suite_name(item.module.__name__ if item.module else "")  # type: ignore[attr-defined]
         item.user_properties.extend(
             [
@@ -194,3 +204,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Allure: epic=suite, feature=topology, story=check; the build is a parameter (see fixtures).
         for label_type, value in (("epic", suite), ("feature", target.topology.id), ("story", check)):
             item.add_marker(pytest.mark.allure_label(value, label_type=label_type))
+    if rerun is not None:
+        _deselect(config, items, not_again, f"not failed in {rerun.source}")
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item], why: str) -> None:
+    if not dropped:
+        return
+    config.hook.pytest_deselected(items=dropped)
+    gone = set(map(id, dropped))
+    items[:] = [item for item in items if id(item) not in gone]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"argo-conformance: {len(dropped)} checks deselected ({why}), {len(items)} to run")

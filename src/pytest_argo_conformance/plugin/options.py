@@ -12,6 +12,7 @@ import pytest
 from pytest_argo_conformance.components.argo.build_refs import BuildError, ControllerBuild, Source, parse_build
 from pytest_argo_conformance.components.argo.topologies import TOPOLOGIES, Topology, topology_ids
 from pytest_argo_conformance.config.versions import version
+from pytest_argo_conformance.plugin.nightly import Quarantined, Rerun, load_quarantine, load_rerun
 
 PROVIDERS = ("auto", "kind", "existing", "local")
 DEFAULT_REPORT_DIR = "argo-conformance-report"
@@ -105,6 +106,18 @@ OPTIONS = (
     Option("--argo-report-dir", f"where the matrix is written (default: ./{DEFAULT_REPORT_DIR})", metavar="DIR"),
     Option("--argo-context", "kubeconfig context for the existing provider (default: current)", metavar="NAME"),
     Option("--argo-run-label", "label of this run in the matrix, e.g. the CI job name", metavar="TEXT"),
+    Option(
+        "--argo-rerun-failed",
+        "rerun exactly the failed and errored cells (build x topology x check) of an earlier run's matrix.json; "
+        "its builds and topologies are used unless --argo-controller / --argo-topology are given",
+        metavar="MATRIX.json",
+    ),
+    Option(
+        "--argo-quarantine",
+        "a YAML list of known failures ({check, build, topology: fnmatch patterns; reason; expires: YYYY-MM-DD}): "
+        "a matching failure is a known-fail until its expiry date, and an ordinary failure after it",
+        metavar="FILE",
+    ),
 )
 
 
@@ -125,6 +138,8 @@ class Settings:
     cluster_name: str
     keep_cluster: bool
     kubeconfig: Path | None
+    rerun: Rerun | None  # --argo-rerun-failed
+    quarantine: tuple[Quarantined, ...]  # --argo-quarantine
     origins: tuple[tuple[str, str], ...]  # (option, where its value came from), for the report header
 
     @property
@@ -178,8 +193,15 @@ def load(config: pytest.Config) -> Settings:
     provider = values["argo_provider"] or "auto"
     if provider not in PROVIDERS:
         raise pytest.UsageError(f"--argo-provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
-    builds = _builds(values["argo_controller"] or [], values["argo_baseline"], provider)
-    topologies = _topologies(values["argo_topology"] or [], _topology_registry(config))
+    rerun = load_rerun(values["argo_rerun_failed"]) if values["argo_rerun_failed"] else None
+    build_specs, baseline = values["argo_controller"] or [], values["argo_baseline"]
+    topology_specs = values["argo_topology"] or []
+    if rerun is not None:  # the earlier run's builds and topologies, unless given
+        build_specs = build_specs or list(rerun.build_specs)
+        baseline = baseline or (rerun.baseline if not values["argo_controller"] else None)
+        topology_specs = topology_specs or [",".join(rerun.topologies)] if rerun.topologies else topology_specs
+    builds = _builds(build_specs, baseline, provider)
+    topologies = _topologies(topology_specs, _topology_registry(config))
     kubeconfig = config.getoption("kubeconfig", None)
     if _attaches(provider):  # a provider that makes no cluster attaches to one through a kubeconfig
         kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
@@ -204,6 +226,8 @@ def load(config: pytest.Config) -> Settings:
         cluster_name=_cluster_name(config),
         keep_cluster=bool(config.getoption("keep_cluster", False)),
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
+        rerun=rerun,
+        quarantine=load_quarantine(values["argo_quarantine"]) if values["argo_quarantine"] else (),
         origins=tuple(origins),
     )
 

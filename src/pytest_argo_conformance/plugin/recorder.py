@@ -131,8 +131,30 @@ class MatrixRecorder:
                 terminalreporter.write_line(
                     f"  {cell.outcome.value.upper()} {cell.build} / {cell.topology} / {cell.check}: {cell.reason}"
                 )
+        for line in build_summaries(self.matrix):
+            terminalreporter.write_line(line)
         for path in self.written:
             terminalreporter.write_line(f"  written: {path}")
+
+
+def build_summaries(matrix: Matrix) -> list[str]:
+    """One line per build: `upstream: 80 passed / 1 failed / 3 skipped (+2 known-fail); failed: a, b`."""
+    lines = []
+    for build in matrix.builds_order():
+        found = [c for c in matrix.sorted_cells() if c.build == build]
+        if not found:
+            continue
+        count = {o: sum(1 for c in found if c.outcome is o) for o in Outcome}
+        failed = count[Outcome.FAILED] + count[Outcome.ERROR]
+        line = f"{build}: {count[Outcome.PASSED]} passed / {failed} failed / {count[Outcome.SKIPPED]} skipped"
+        if count[Outcome.KNOWN_FAIL]:
+            line += f" (+{count[Outcome.KNOWN_FAIL]} known-fail)"
+        names = list(dict.fromkeys(f"{c.check} [{c.topology}]" for c in found
+                                   if c.outcome in (Outcome.FAILED, Outcome.ERROR)))
+        if names:
+            line += f"; failed: {', '.join(names[:10])}" + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        lines.append(line)
+    return lines
 
 
 def _cell(single: dict[str, object], **rest: Any) -> Cell:
