@@ -127,3 +127,15 @@ def test_the_summary_has_a_line_per_build_with_its_failed_checks(pytester: pytes
         "[[]dropin-global[]], test_differs [[]upstream-global[]]",
         "*written: report/matrix.json",
     ])
+
+
+def test_a_line_per_finished_cell_with_done_total_and_time_left(pytester: pytest.Pytester) -> None:
+    standin_session(pytester)
+    pytester.makepyfile(test_poc=CHECKS)
+    result = pytester.runpytest(ACME, TOPOLOGIES, "--argo-report-dir=report")
+    lines = [line for line in result.stdout.lines if line.startswith("argo-conformance: cell ")]
+    assert [line.split(";")[0].removeprefix("argo-conformance: cell ") for line in lines] == [
+        "upstream / upstream-global done", "upstream / dropin-global done", "acme / upstream-global done",
+        "acme / dropin-global done"]
+    assert "; 3/12 checks in " in lines[0] and " left" in lines[0], lines[0]
+    assert "; 12/12 checks in " in lines[-1] and " left" not in lines[-1], lines[-1]

@@ -24,6 +24,8 @@ Does an Argo Workflows controller build behave like upstream?
   cluster  build, start, stop and inspect the hermetic local Kubernetes cluster
   mutants  run the suites against planted defects (suites/mutants) and print the mutation score
   checks   the check registry: each check's id, area and MUST sentence (and the mutants it kills)
+  bundle   one archive for a vendor submission (matrix, JUnit, provenance, registry, product metadata, checksums)
+  verify   check a bundle: every file intact, every check run on every required topology
 """
 
 RUN_EPILOG = """\
@@ -37,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="argo-conformance", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,matrix,cluster,mutants,checks}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{run,matrix,cluster,mutants,checks,bundle,verify}")
 
     run = sub.add_parser(
         "run",
@@ -70,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     mutants_command.add_arguments(mutants)
     checks = sub.add_parser("checks", help="list the check registry (text or JSON)")
     checks_command.add_arguments(checks)
+    from pytest_argo_conformance.command import bundle_command, verify_command
+
+    bundle_command.add_arguments(sub.add_parser(
+        "bundle", help="one archive for a vendor submission: matrix, JUnit, provenance, registry, product metadata",
+        description=bundle_command.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter))
+    verify_command.add_arguments(sub.add_parser(
+        "verify", help="check a bundle's integrity and completeness", description=verify_command.__doc__))
     return parser
 
 

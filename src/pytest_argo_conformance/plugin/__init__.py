@@ -61,6 +61,9 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_argo_conformance.plugin.recorder import MatrixRecorder
 
         config.pluginmanager.register(MatrixRecorder(config), "argo-conformance-matrix")
+        from pytest_argo_conformance.plugin.progress import CellProgress
+
+        config.pluginmanager.register(CellProgress(config), "argo-conformance-progress")
 
 
 @pytest.hookimpl(optionalhook=True)
