@@ -83,3 +83,15 @@ def test_a_writable_copy_leaves_out_vcs_and_ui_build_output(tmp_path: Path) -> N
         source.chmod(0o755)
     assert sorted(p.name for p in copy.iterdir()) == ["go.mod", "main.go"]
     (copy / "main.go").write_text("package main\n")  # writable
+
+
+def test_a_long_step_says_it_is_still_running(caplog: pytest.LogCaptureFixture) -> None:
+    import time
+
+    from pytest_argo_conformance.toolchain.gobuild import heartbeat
+
+    with caplog.at_level(logging.INFO, logger="pytest_argo_conformance.toolchain.gobuild"), \
+            heartbeat("build acme: go build", every=0.05):
+        time.sleep(0.3)
+    beats = [r.getMessage() for r in caplog.records if "still running" in r.getMessage()]
+    assert len(beats) >= 3 and beats[0].startswith("build acme: go build: still running ("), beats

@@ -7,6 +7,7 @@ KIND_CREATE = 600  # kind create cluster
 KIND_LOAD = 300  # kind load docker-image / image-archive
 GO_DOWNLOAD = 600  # go mod download of one module
 GO_BUILD = 1800  # one go build of the Argo binaries, cold
+HEARTBEAT = 15  # a long step (a Go build, a download) logs that it is still running this often
 PATCH_APPLY = 60  # git apply of a planted defect's patch to a build's source copy
 CONTROLLER_READY = 180  # a controller Deployment becomes available after install
 DSPA_RECONCILE = 300  # the Data Science Pipelines operator renders a DSPA's workflow controller and it is available

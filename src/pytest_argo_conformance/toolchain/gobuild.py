@@ -15,12 +15,15 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pytest_argo_conformance.config.timeouts import GO_BUILD, GO_DOWNLOAD
+from pytest_argo_conformance.config.timeouts import GO_BUILD, GO_DOWNLOAD, HEARTBEAT
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +86,34 @@ def run_go(args: Sequence[str], cwd: Path, what: str, timeout: float, log_file: 
     return done.stdout
 
 
+@contextmanager
+def heartbeat(step: str, every: float = HEARTBEAT) -> Iterator[None]:
+    """Log `STEP: still running (N s)` at INFO every `every` seconds while the block runs (a cold Go build takes
+    minutes, and a terminal that says nothing for that long looks hung)."""
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            log.info("%s: still running (%.0f s)", step, time.monotonic() - started)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat {step}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _run(
+    cmd: list[str], cwd: Path, step: str, timeout: float, log_file: Path | None
+) -> subprocess.CompletedProcess[str]:
+    with heartbeat(step):
+        return _run_quietly(cmd, cwd, step, timeout, log_file)
+
+
+def _run_quietly(
     cmd: list[str], cwd: Path, step: str, timeout: float, log_file: Path | None
 ) -> subprocess.CompletedProcess[str]:
     try:
