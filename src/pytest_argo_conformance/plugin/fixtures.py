@@ -20,7 +20,13 @@ from pytest_argo_conformance.plugin.cells import (
     CellTarget,
 )
 from pytest_argo_conformance.plugin.options import Settings
-from pytest_argo_conformance.plugin.stash import BEHAVIOUR_KEY, CLUSTER_KEY, INSTALL_FACTS_KEY, SETTINGS_KEY
+from pytest_argo_conformance.plugin.stash import (
+    BEHAVIOUR_KEY,
+    CLUSTER_KEY,
+    INSTALL_FACTS_KEY,
+    REMOVALS_KEY,
+    SETTINGS_KEY,
+)
 from pytest_argo_conformance.process import signals
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider, ProviderError
 
@@ -61,6 +67,7 @@ def argo_cluster(request: pytest.FixtureRequest, argo_provider: Provider) -> Ite
         pytest.fail(failure, pytrace=False)
     request.config.stash[CLUSTER_KEY] = info
     yield info
+    finish_removals(request)
     run.end(request.config, lambda what, call: teardown(request, what, call))
     teardown(request, f"cluster ({argo_provider.name}) teardown", argo_provider.down)
 
@@ -135,7 +142,22 @@ def argo(
                     f"Installation (lacks {', '.join(lacks) or 'nothing named, but is not one'}); see "
                     "pytest_argo_conformance.api.Installation", pytrace=False)
     yield install
-    teardown(request, f"uninstall of {argo_cell.id}", install.uninstall)
+    from pytest_argo_conformance.components.argo.install import BuiltinInstallation
+
+    if isinstance(install, BuiltinInstallation):  # its namespaces go while the next cell works (finish_removals)
+        pending = request.config.stash.setdefault(REMOVALS_KEY, [])
+        teardown(request, f"uninstall of {argo_cell.id}", lambda: pending.append(install.start_uninstall().start()))
+    else:
+        teardown(request, f"uninstall of {argo_cell.id}", install.uninstall)
+
+
+def finish_removals(request: pytest.FixtureRequest) -> None:
+    """Wait until the namespaces of the cells already uninstalled are gone: before anything they may still need is
+    removed (Kueue, which holds finalizers on their pods and workloads) and before the run ends."""
+    pending = request.config.stash.get(REMOVALS_KEY, [])
+    while pending:
+        removal = pending.pop(0)
+        teardown(request, f"removal of {', '.join(removal.namespaces)}", removal.wait)
 
 
 def teardown(request: pytest.FixtureRequest, what: str, call: Callable[[], object]) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from pytest_argo_conformance.components.argo.install import Removal
     from pytest_argo_conformance.kube.ownership import RunLease
     from pytest_argo_conformance.plugin.options import Settings
     from pytest_argo_conformance.providers.base import ClusterInfo
@@ -23,4 +24,6 @@ WANTS_GPU_LAYOUT_KEY = pytest.StashKey[bool]()  # the session collected GPU chec
 WORKFLOW_IMAGES_KEY = pytest.StashKey[list[str]]()
 # (build, topology) -> what its installation adds to each of its cells: the topology's variant and the install's notes
 INSTALL_FACTS_KEY = pytest.StashKey[dict[tuple[str, str], tuple[str, list[str]]]]()
+# cells uninstalled whose namespaces are still going (plugin/fixtures.finish_removals waits for them)
+REMOVALS_KEY = pytest.StashKey[list["Removal"]]()
 USER_IMAGES_KEY = pytest.StashKey[dict[str, "ArchiveInfo"]]()  # --argo-image: normalized name -> archive

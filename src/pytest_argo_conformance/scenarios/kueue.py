@@ -14,7 +14,7 @@ from pytest_argo_conformance.components.argo.installation import Installation
 from pytest_argo_conformance.components.kueue.install import KueueInstallation
 from pytest_argo_conformance.components.kueue.queues import Queues, Quota, describe_workload
 from pytest_argo_conformance.plugin.cells import PROP_VERSION_PREFIX
-from pytest_argo_conformance.plugin.fixtures import teardown
+from pytest_argo_conformance.plugin.fixtures import finish_removals, teardown
 from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
 from pytest_argo_conformance.providers.base import ClusterInfo, Provider
 
@@ -75,6 +75,7 @@ def argo_kueue(
     if failure:
         pytest.fail(failure, pytrace=False)
     yield inst
+    finish_removals(request)  # their pods and workloads carry Kueue's finalizers: Kueue goes after them
     teardown(request, f"removing Kueue {release}", inst.uninstall)
 
 

@@ -25,6 +25,7 @@ import copy
 import hashlib
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,8 +147,13 @@ class BuiltinInstallation:
 
     def uninstall(self) -> None:
         """Delete what the install created: namespaces (waiting until they are gone) and cluster-wide objects."""
+        self.start_uninstall().wait()
+
+    def start_uninstall(self) -> Removal:
+        """Delete what the install created and return at once; `wait()` on the result watches until its namespaces
+        are gone (the next cell's install does not need to wait for that: its namespaces are its own)."""
         if self.api is None:
-            return
+            return Removal([], None)
         core = self.core()
         if self.dspa and self.lease:  # the operator's finalizer and garbage collection first, then the namespace
             dspa.delete(self.api, self.namespace, self.lease.run_id)
@@ -158,10 +164,45 @@ class BuiltinInstallation:
         run_id = self.lease.run_id if self.lease else None
         for api_version, kind, name in self.cluster_objects:
             kube.delete_if_owned(dyn, api_version, kind, name, run_id=run_id)
-        for ns in self.created_namespaces:
-            kube.delete_namespace(core, ns, NAMESPACE_GONE)
-        self.api.close()
+        removal = Removal(list(self.created_namespaces), self.api)
         self.api = None
+        return removal
+
+
+class Removal:
+    """A cell's namespaces on their way out: `wait()` watches until they are gone (NAMESPACE_GONE each), in the
+    background once `start()`ed, and then closes the client."""
+
+    def __init__(self, namespaces: list[str], api: client.ApiClient | None) -> None:
+        self.namespaces, self.api = namespaces, api
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def _watch(self) -> None:
+        try:
+            if self.api is not None:
+                core = client.CoreV1Api(self.api)
+                for ns in self.namespaces:
+                    kube.delete_namespace(core, ns, NAMESPACE_GONE)
+        except Exception as exc:  # noqa: BLE001 - handed to whoever waits
+            self.error = exc
+        finally:
+            if self.api is not None:
+                self.api.close()
+
+    def start(self) -> Removal:
+        self._thread = threading.Thread(target=self._watch, name=f"removal of {', '.join(self.namespaces)}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def wait(self) -> None:
+        if self._thread is None:
+            self._watch()
+        else:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def cell_namespaces(run_id: str, cell_id: str) -> tuple[str, str]:
