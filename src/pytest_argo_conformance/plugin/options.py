@@ -199,7 +199,7 @@ def load(config: pytest.Config) -> Settings:
     if rerun is not None:  # the earlier run's builds and topologies, unless given
         build_specs = build_specs or list(rerun.build_specs)
         baseline = baseline or (rerun.baseline if not values["argo_controller"] else None)
-        topology_specs = topology_specs or [",".join(rerun.topologies)] if rerun.topologies else topology_specs
+        topology_specs = topology_specs or list(rerun.topologies)
     builds = _builds(build_specs, baseline, provider)
     topologies = _topologies(topology_specs, _topology_registry(config))
     kubeconfig = config.getoption("kubeconfig", None)

@@ -108,7 +108,7 @@ def render(dspa_obj: Obj, labels: dict[str, str]) -> list[Obj]:
     to the DSPA that the operator adds: no DSPA object exists where this is used)."""
     name, namespace = dspa_obj["metadata"]["name"], dspa_obj["metadata"]["namespace"]
     spec = dspa_obj["spec"]["workflowController"]
-    full = PREFIX + name
+    full = deployment_name(name)
 
     def meta(object_name: str) -> Obj:
         return {"name": object_name, "namespace": namespace,

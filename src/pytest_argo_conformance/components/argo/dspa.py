@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from kubernetes import client, dynamic
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from pytest_argo_conformance import kube
@@ -78,16 +78,20 @@ def operator_images(api: client.ApiClient, namespace: str) -> tuple[str, str]:
 
 def delete(api: client.ApiClient, namespace: str, run_id: str) -> None:
     """Delete the cell's DSPA (only if it is this run's) and wait until it and the operator's controller are gone."""
-    resource = _resource(api)
-    if kube.object_owner(kube.dynamic_client(api), dsp_layout.API_VERSION, dsp_layout.KIND, dsp_layout.NAME,
-                         namespace=namespace, run_id=run_id) != "ours":
+    dyn = kube.dynamic_client(api)
+
+    def owner() -> str:
+        return kube.object_owner(dyn, dsp_layout.API_VERSION, dsp_layout.KIND, dsp_layout.NAME, namespace=namespace,
+                                 run_id=run_id)
+
+    if owner() != "ours":
         return
-    kube.delete_quietly(resource.delete, name=dsp_layout.NAME, namespace=namespace)
+    kube.delete_quietly(_resource(api).delete, name=dsp_layout.NAME, namespace=namespace)
     apps = client.AppsV1Api(api)
 
     def gone() -> tuple[bool, str]:
         left = []
-        if _exists(resource, namespace):
+        if owner() != "absent":
             left.append(f"DSPA {dsp_layout.NAME} ({'; '.join(conditions(api, namespace))})")
         deps = apps.list_namespaced_deployment(namespace, label_selector=f"dspa={dsp_layout.NAME}").items
         left += [f"deployment {objects.name(d)}" for d in deps]
@@ -96,12 +100,3 @@ def delete(api: client.ApiClient, namespace: str, run_id: str) -> None:
     kube.wait_for(f"the DSPA in {namespace} and the workflow controller the operator made to be gone", gone,
                   DSPA_GONE)
 
-
-def _exists(resource: dynamic.Resource, namespace: str) -> bool:
-    try:
-        resource.get(name=dsp_layout.NAME, namespace=namespace, _request_timeout=API_REQUEST)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
