@@ -61,6 +61,7 @@ def test_crd_schemas_match_baseline(argo: Installation, argo_record: Recorder) -
     )
 
 
+@pytest.mark.argo_serial("a second controller watches the cell's namespace")
 @pytest.mark.conformance(id="controllers.instance-ids", area="controllers")
 def test_two_controllers_on_the_same_workflows(
     argo: Installation, argo_workflows: WorkflowRunner, argo_record: Recorder
@@ -75,6 +76,7 @@ def test_two_controllers_on_the_same_workflows(
     assert outcome.instance_ids_separate, outcome.summary
 
 
+@pytest.mark.argo_serial("measures the controller's CPU and memory")
 @pytest.mark.conformance(id="controllers.footprint", area="controllers")
 def test_controller_footprint(argo: Installation, argo_record: Recorder) -> None:
     """The controller MUST run and report a measurable memory footprint (its CPU and memory are recorded as figures)."""

@@ -23,6 +23,9 @@ from pytest_argo_conformance.config.timeouts import DEADLINE_GRACE, KUEUE_QUEUED
 from pytest_argo_conformance.kube import objects
 from pytest_argo_conformance.kube.podwatch import PodHistory, PodWatch
 
+# GPU capacity and quota: no other check's workflows beside them
+pytestmark = pytest.mark.argo_serial("GPU capacity and quota: no other check's workflows beside them")
+
 WORKFLOW_DEFAULTS = {
     "node_selector": {GPU_NODE_LABEL: "true"},
     "tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}],

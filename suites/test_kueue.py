@@ -35,6 +35,9 @@ from pytest_argo_conformance.components.kueue.queues import (
 from pytest_argo_conformance.config.timeouts import KUEUE_ADMISSION, KUEUE_QUEUED
 from pytest_argo_conformance.kube.podwatch import PodHistory, PodWatch
 
+# Kueue quota and admission: no other check's workflows beside them
+pytestmark = pytest.mark.argo_serial("Kueue quota and admission: no other check's workflows beside them")
+
 PREEMPTION_TRIES = 3
 
 

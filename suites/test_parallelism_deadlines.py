@@ -15,6 +15,7 @@ def _intervals(wf: io.Workflow) -> str:
     return ", ".join(f"{n.get('displayName')} {n.get('startedAt')}..{n.get('finishedAt')}" for n in pods)
 
 
+@pytest.mark.argo_serial("measures concurrency")
 @pytest.mark.conformance(id="parallelism.workflow-limit-exact", area="parallelism")
 def test_workflow_parallelism_exact_limit(argo_workflows: WorkflowRunner) -> None:
     """A workflow's spec.parallelism N MUST let at most N pods run at once."""
@@ -25,6 +26,7 @@ def test_workflow_parallelism_exact_limit(argo_workflows: WorkflowRunner) -> Non
     assert peak <= 2, f"spec.parallelism 2: expected at most 2 pods at once, saw {peak}: {_intervals(wf)}"
 
 
+@pytest.mark.argo_serial("measures concurrency")
 @pytest.mark.conformance(id="parallelism.template-limit-exact", area="parallelism")
 def test_template_parallelism_exact_limit(argo_workflows: WorkflowRunner) -> None:
     """A steps template's parallelism N MUST let at most N of its children run at once."""

@@ -12,6 +12,7 @@ from pytest_argo_conformance.checks import templates_hooks as th
 from pytest_argo_conformance.components.argo import workflows as wfapi
 
 
+@pytest.mark.argo_serial("measures concurrency")
 @pytest.mark.conformance(id="synchronization.semaphore-limit", area="synchronization")
 def test_semaphore_limit(argo_workflows: WorkflowRunner) -> None:
     """A template-level semaphore MUST let no more holders run at once than its ConfigMap's limit, and all of them

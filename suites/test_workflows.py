@@ -21,6 +21,7 @@ def test_steps_artifacts(argo_workflows: WorkflowRunner) -> None:
     assert seen == f'{{"id": "{wf["metadata"]["name"]}", "kind": "activation"}}', f"processor saw {seen!r}"
 
 
+@pytest.mark.argo_serial("measures concurrency")
 @pytest.mark.conformance(id="parallelism.dag-fanout", area="parallelism")
 def test_dag_fanout(argo_workflows: WorkflowRunner) -> None:
     """A DAG MUST fan out one task per withParam item, filter artifacts with an expression, and run at most its

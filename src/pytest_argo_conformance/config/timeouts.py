@@ -14,6 +14,7 @@ DSPA_RECONCILE = 300  # the Data Science Pipelines operator renders a DSPA's wor
 DSPA_GONE = 180  # a deleted DSPA and the workflow controller its operator made are gone
 NAMESPACE_GONE = 180  # a deleted namespace disappears
 WORKFLOW_DEFAULT = 180  # a check's workflow reaches the awaited condition
+LOOKAHEAD_DRAIN = 300  # the workflows submitted ahead in a cell end before a serial check starts
 PORT_FORWARD = 30  # kubectl port-forward starts listening
 TOKEN_ISSUED = 30  # the token API issues a token for a service account just created
 TOKEN_SECONDS = 600  # lifetime of the REST client's service account token

@@ -44,6 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(builtin_hooks, "argo-conformance-builtin-hooks")
     config.addinivalue_line("markers", "conformance(id, area): the check's registry entry: a stable id and the "
                             "feature area it covers; its docstring's first sentence is its MUST statement")
+    from pytest_argo_conformance.plugin.lookahead import SERIAL_MARKER
+
+    config.addinivalue_line("markers", f"{SERIAL_MARKER}(reason): the check keeps the cluster to itself (it measures "
+                            "concurrency, capacity or quota): no workflow submitted ahead runs beside it")
     config.pluginmanager.register(redaction.Redaction(config), "argo-conformance-redaction")  # tokens never leave
     config.stash[SETTINGS_KEY] = settings = options.load(config)
     config.stash[RUN_ID_KEY] = _run_id(config)

@@ -11,6 +11,7 @@ from pytest_argo_conformance.components.argo.installation import INSTALLATION_ME
 
 if TYPE_CHECKING:
     from pytest_argo_conformance.components.argo.runner import WorkflowRunner
+    from pytest_argo_conformance.plugin.lookahead import Lookahead
 from pytest_argo_conformance.plugin import run
 from pytest_argo_conformance.plugin.cells import (
     PROP_FIGURE_PREFIX,
@@ -24,6 +25,7 @@ from pytest_argo_conformance.plugin.stash import (
     BEHAVIOUR_KEY,
     CLUSTER_KEY,
     INSTALL_FACTS_KEY,
+    LOOKAHEAD_KEY,
     REMOVALS_KEY,
     SETTINGS_KEY,
 )
@@ -227,8 +229,35 @@ def argo_workflows(request: pytest.FixtureRequest, argo: Installation) -> Iterat
 
     runner = WorkflowRunner(argo)
     runner.manifest_dirs = manifest_dirs_beside(request.path)
-    yield runner
+    yield runner  # what was submitted ahead for this check is handed over in pytest_runtest_setup
     for note in dict.fromkeys(runner.dialect_notes):
         request.node.user_properties.append((PROP_NOTE, f"dialect: {note}"))
     if argo.api is not None:
         request.node.user_properties.append((PROP_FIGURE_PREFIX + "workflows.seconds", runner.finished_seconds()))
+    if runner.head_start:  # its workflow ran while the checks before it waited
+        request.node.user_properties.append((PROP_FIGURE_PREFIX + "lookahead.head_start_seconds",
+                                             max(runner.head_start.values())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Once a check of a cell has its fixtures: the workflows submitted ahead for it go to its `argo_workflows`, and
+    the next checks' are submitted (or, before a serial check, the cell's have ended); see plugin/lookahead.py."""
+    result = yield
+    funcargs = getattr(item, "funcargs", {})
+    installation = funcargs.get("argo")
+    if isinstance(installation, Installation):
+        ahead = lookahead(item.config).arrive(item, installation)
+        runner = funcargs.get("argo_workflows")
+        if runner is not None:
+            runner.ahead = ahead
+    return result
+
+
+def lookahead(config: pytest.Config) -> Lookahead:
+    """The session's workflows submitted ahead of their checks (plugin/lookahead.py)."""
+    from pytest_argo_conformance.plugin.lookahead import Lookahead
+
+    if LOOKAHEAD_KEY not in config.stash:
+        config.stash[LOOKAHEAD_KEY] = Lookahead(config.stash[SETTINGS_KEY].lookahead)
+    return config.stash[LOOKAHEAD_KEY]

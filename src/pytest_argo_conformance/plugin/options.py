@@ -19,6 +19,7 @@ DEFAULT_REPORT_DIR = "argo-conformance-report"
 DEFAULT_CLUSTER_NAME = "argo-conformance"
 UPSTREAM_EXAMPLES = "upstream-examples"  # --argo-workflows value: the build lines' own examples/
 PYTEST_KIND_DEFAULT_NAME = "pytest-kind"
+DEFAULT_LOOKAHEAD = 4  # --argo-lookahead
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,13 @@ OPTIONS = (
         "a matching failure is a known-fail until its expiry date, and an ordinary failure after it",
         metavar="FILE",
     ),
+    Option(
+        "--argo-lookahead",
+        f"how many checks ahead a cell's workflows are submitted, so that they run while earlier checks wait "
+        f"(default {DEFAULT_LOOKAHEAD}; 0: one check after another); checks marked argo_serial keep the cluster "
+        "to themselves",
+        metavar="N",
+    ),
 )
 
 
@@ -140,6 +148,7 @@ class Settings:
     kubeconfig: Path | None
     rerun: Rerun | None  # --argo-rerun-failed
     quarantine: tuple[Quarantined, ...]  # --argo-quarantine
+    lookahead: int  # --argo-lookahead: checks whose workflows are submitted ahead (plugin/lookahead.py)
     origins: tuple[tuple[str, str], ...]  # (option, where its value came from), for the report header
 
     @property
@@ -228,8 +237,18 @@ def load(config: pytest.Config) -> Settings:
         kubeconfig=Path(kubeconfig) if kubeconfig else None,
         rerun=rerun,
         quarantine=load_quarantine(values["argo_quarantine"]) if values["argo_quarantine"] else (),
+        lookahead=_lookahead(values["argo_lookahead"]),
         origins=tuple(origins),
     )
+
+
+def _lookahead(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_LOOKAHEAD
+    if not value.strip().isdigit():
+        raise pytest.UsageError(f"--argo-lookahead {value!r}: give a number of checks (0 or more; 0 runs the checks "
+                                f"of a cell one after another)")
+    return int(value)
 
 
 def _attaches(provider: str) -> bool:

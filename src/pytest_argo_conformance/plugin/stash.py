@@ -9,6 +9,7 @@ import pytest
 if TYPE_CHECKING:
     from pytest_argo_conformance.components.argo.install import Removal
     from pytest_argo_conformance.kube.ownership import RunLease
+    from pytest_argo_conformance.plugin.lookahead import Lookahead
     from pytest_argo_conformance.plugin.options import Settings
     from pytest_argo_conformance.providers.base import ClusterInfo
     from pytest_argo_conformance.toolchain.oci import ArchiveInfo
@@ -27,3 +28,5 @@ INSTALL_FACTS_KEY = pytest.StashKey[dict[tuple[str, str], tuple[str, list[str]]]
 # cells uninstalled whose namespaces are still going (plugin/fixtures.finish_removals waits for them)
 REMOVALS_KEY = pytest.StashKey[list["Removal"]]()
 USER_IMAGES_KEY = pytest.StashKey[dict[str, "ArchiveInfo"]]()  # --argo-image: normalized name -> archive
+# workflows submitted ahead of their checks (plugin/lookahead.py)
+LOOKAHEAD_KEY: pytest.StashKey[Lookahead] = pytest.StashKey()
