@@ -18,6 +18,7 @@ from pytest_argo_conformance.config.paths import cache_dir
 from pytest_argo_conformance.config.timeouts import NAMESPACE_GONE
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.providers.base import Capability, Provider, can
+from pytest_argo_conformance.toolchain.cachelock import making
 from pytest_argo_conformance.toolchain.gobuild import go_build, module_dir, writable_copy
 from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
 
@@ -52,10 +53,12 @@ def image_for(provider: Provider) -> str:
     tarball = root / "image.tar"
     name = f"{LOCAL_IMAGE}:{release}"
     if not tarball.is_file():
-        binary = _build(root, release)
-        spec = ImageSpec(name=name, files=(File("/bin/gofakes3", source=binary),), entrypoint=("/bin/gofakes3",),
-                         user="65534")
-        write_oci_tarball(spec, tarball)
+        with making(tarball, f"gofakes3 {release}"):
+            if not tarball.is_file():  # not made meanwhile by another process
+                binary = _build(root, release)
+                spec = ImageSpec(name=name, files=(File("/bin/gofakes3", source=binary),),
+                                 entrypoint=("/bin/gofakes3",), user="65534")
+                write_oci_tarball(spec, tarball)
     provider.load_image(name, tarball)
     return name
 

@@ -61,7 +61,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # --argo-suites / pytest_argo_suite_paths: collected beside what was given to pytest
     given = {Path(arg).resolve() for arg in config.args}
     config.args.extend(str(path) for path in settings.suites if path not in given)
-    if not hasattr(config, "workerinput"):  # the matrix is gathered on the xdist controller only
+    if hasattr(config, "workerinput"):  # an xdist worker's progress reaches the terminal live
+        from pytest_argo_conformance.plugin import worker_progress
+
+        worker_progress.install(config)
+    else:  # the matrix is gathered on the xdist controller only
         from pytest_argo_conformance.plugin.recorder import MatrixRecorder
 
         config.pluginmanager.register(MatrixRecorder(config), "argo-conformance-matrix")
@@ -72,13 +76,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """pytest-xdist `-n N` (`--dist load`): each cell's tests go to one worker, so a cell is installed once."""
+    """pytest-xdist `-n N` (`--dist load`): each topology's tests, all builds, go to one worker (xdist_cells.py)."""
     if config.getvalue("dist") != "load":
         return None
     from pytest_argo_conformance.plugin.xdist_cells import CellScheduling
 
     conf = config.stash[SETTINGS_KEY]
-    return CellScheduling(config, log, [CellTarget(b, t).id for b in conf.builds for t in conf.topologies])
+    return CellScheduling(config, log, {CellTarget(b, t).id: t.id for b in conf.builds for t in conf.topologies})
 
 
 def _run_id(config: pytest.Config) -> str:

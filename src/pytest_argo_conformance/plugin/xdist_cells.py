@@ -1,5 +1,7 @@
-"""pytest-xdist scheduling by cell: all tests of one (build, topology) go to the same worker, so that each cell is
-installed once; cells are spread over the workers. (xdist's own `loadgroup` cannot be used: with pytest 9 its
+"""pytest-xdist scheduling by topology: all tests of one topology, every build's cell of it, go to the same worker, so
+that each cell is installed once and a build's checks see, through `argo_behaviour`, what the build it is judged
+against did in the same topology (it ran before, on the same worker); topologies are spread over the workers.
+(xdist's own `loadgroup` cannot be used: with pytest 9 its
 `xdist_group` suffix no longer reaches the node ids.)"""
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from xdist.scheduler import LoadScopeScheduling
 
 
 class CellScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist's classes are untyped here
-    def __init__(self, config: Any, log: Any, cell_ids: list[str]) -> None:
+    def __init__(self, config: Any, log: Any, cells: dict[str, str]) -> None:
         super().__init__(config, log)
-        self.cell_ids = sorted(cell_ids, key=len, reverse=True)  # the longest first: ids may share prefixes
+        self.topology_of = cells  # cell id (BUILD-TOPOLOGY) -> topology id
+        self.cell_ids = sorted(cells, key=len, reverse=True)  # the longest first: ids may share prefixes
 
     def _split_scope(self, nodeid: str) -> str:
-        """The cell a test belongs to, from its parameters (`test_x[CELL]` or `test_x[CELL-kueue-v0.19.2]`); a
-        test of no cell is a scope of its own."""
+        """The topology of the cell a test belongs to, from its parameters (`test_x[CELL]` or
+        `test_x[CELL-kueue-v0.19.2]`); a test of no cell is a scope of its own."""
         params = nodeid[nodeid.find("[") + 1:nodeid.rfind("]")] if nodeid.endswith("]") else ""
         for cell in self.cell_ids:
             if params == cell or params.startswith(cell + "-"):
-                return cell
+                return self.topology_of[cell]
         return nodeid

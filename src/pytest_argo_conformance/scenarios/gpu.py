@@ -13,6 +13,7 @@ from pytest_argo_conformance.plugin.cells import PROP_NOTE
 from pytest_argo_conformance.plugin.stash import WANTS_GPU_LAYOUT_KEY
 from pytest_argo_conformance.providers.base import Capability, ClusterInfo, Provider, can
 
+GPU_LOCK = "gpu-capacity"  # held by each GPU check: the GPUs are the cluster's, one check uses them at a time
 FAKE_GPUS = "fake-gpus"  # the fake capacity's name among the components live runs share
 GPU_FIXTURES = ("gpu_nodes", "argo_gpu_capacity")  # a session with checks using these wants kind's GPU layout
 
@@ -66,14 +67,20 @@ def argo_gpu_capacity(
 
 
 @pytest.fixture
-def gpu_nodes(request: pytest.FixtureRequest, argo: Installation, argo_gpu_capacity: GpuNodes) -> GpuNodes:
-    """The GPU nodes for one check (fake capacity re-applied if a kubelet dropped it); skips without GPUs."""
+def gpu_nodes(request: pytest.FixtureRequest, argo: Installation, argo_cluster: ClusterInfo,
+              argo_gpu_capacity: GpuNodes) -> Iterator[GpuNodes]:
+    """The GPU nodes for one check (fake capacity re-applied if a kubelet dropped it); skips without GPUs. The check
+    has them to itself: it holds the cluster-wide lock `gpu-capacity` (other cells on other pytest-xdist workers, and
+    other runs on the cluster, wait for it)."""
     from pytest_argo_conformance.components import gpus
+    from pytest_argo_conformance.kube import locked
+    from pytest_argo_conformance.plugin import run
 
     if not argo_gpu_capacity.total:
         pytest.skip("no GPU capacity: no node advertises nvidia.com/gpu (install the NVIDIA device plugin), "
                     "and fake GPUs are only added on the local and kind providers")
-    redone = gpus.ensure(argo.core(), argo_gpu_capacity)
-    if redone:
-        request.node.user_properties.append((PROP_NOTE, f"fake GPUs re-advertised on {', '.join(redone)}"))
-    return argo_gpu_capacity
+    with locked(run.lease(request.config, argo_cluster), GPU_LOCK):
+        redone = gpus.ensure(argo.core(), argo_gpu_capacity)
+        if redone:
+            request.node.user_properties.append((PROP_NOTE, f"fake GPUs re-advertised on {', '.join(redone)}"))
+        yield argo_gpu_capacity

@@ -21,6 +21,7 @@ from pathlib import Path
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild, Source, base_version, patch_file
 from pytest_argo_conformance.config.paths import cache_dir
 from pytest_argo_conformance.config.timeouts import PATCH_APPLY
+from pytest_argo_conformance.toolchain.cachelock import making
 from pytest_argo_conformance.toolchain.gobuild import BuildError, go_build, module_dir, module_path, writable_copy
 from pytest_argo_conformance.toolchain.gobuild import ModuleUnavailable as ModuleUnavailable
 
@@ -80,6 +81,14 @@ def build_binaries(build: ControllerBuild) -> ArgoBinaries:
     done = ArgoBinaries(build.name, key, version, root)
     if all(done.binary(cmd).is_file() for cmd in COMMANDS):
         return done
+    with making(root, f"argo {build.name} ({key})"):
+        if not all(done.binary(cmd).is_file() for cmd in COMMANDS):  # not made meanwhile by another process
+            _build_into(build, root, version)
+    return done
+
+
+def _build_into(build: ControllerBuild, root: Path, version: str) -> None:
+    key = root.name
     log.info("building argo %s (%s) from source ...", build.name, key)
     started = time.monotonic()
     staging = root.with_name(root.name + ".partial")
@@ -100,7 +109,6 @@ def build_binaries(build: ControllerBuild) -> ArgoBinaries:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     log.info("argo build %s (%s): %.0fs", build.name, key, time.monotonic() - started)
-    return done
 
 
 def _source_tree(build: ControllerBuild) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 from pytest_argo_conformance.config.paths import cache_dir
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.providers.base import Capability, Provider, can
+from pytest_argo_conformance.toolchain.cachelock import making
 from pytest_argo_conformance.toolchain.gobuild import go_build, module_dir, writable_copy
 from pytest_argo_conformance.toolchain.oci import File, ImageSpec, write_oci_tarball
 
@@ -41,9 +42,12 @@ def image_for(provider: Provider, release: str) -> str:
     tarball = root / "image.tar"
     name = f"{LOCAL_IMAGE}:{release}"
     if not tarball.is_file():
-        binary = _build(root, release)
-        spec = ImageSpec(name=name, files=(File("/manager", source=binary),), entrypoint=("/manager",), user=USER)
-        write_oci_tarball(spec, tarball)
+        with making(tarball, f"kueue {release}"):
+            if not tarball.is_file():  # not made meanwhile by another process
+                binary = _build(root, release)
+                spec = ImageSpec(name=name, files=(File("/manager", source=binary),), entrypoint=("/manager",),
+                                 user=USER)
+                write_oci_tarball(spec, tarball)
     provider.load_image(name, tarball)
     return name
 
