@@ -3,6 +3,7 @@ pytest-xdist workers do when they need the same Argo, Kueue or S3 build)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -28,14 +29,17 @@ MAKE = textwrap.dedent("""
 
 def test_a_second_process_waits_for_the_first_and_finds_the_entry_made(tmp_path: Path) -> None:
     entry, holding = tmp_path / "cache" / "entry", tmp_path / "holding"
+    entry.parent.mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}  # the locks' folder
     first = subprocess.Popen([sys.executable, "-c", MAKE, str(entry), str(holding)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True, env=env)
     while not holding.exists():
         assert first.poll() is None, first.communicate()
     second = subprocess.run([sys.executable, "-c", MAKE, str(entry), str(holding)], capture_output=True, text=True,
-                            timeout=60, check=True)
+                            timeout=60, check=True, env=env)
     out, _ = first.communicate(timeout=60)
     assert out.strip() == "made it"
     assert second.stdout.strip() == "found it made"
     assert "the entry: another process is making it; waiting" in second.stderr
     assert entry.read_text() == "made once"
+    assert [p.name for p in entry.parent.iterdir()] == ["entry"]  # the lock is kept apart from the entries

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the wheel in it. Its dependencies come from the environment running the
+    tests, whatever that is (a venv, as the README sets up, or a system Python): a .pth file names that environment's
+    site-packages, so nothing is downloaded, and the wheel, installed in the venv's own site-packages, comes first."""
     tmp = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp)],
                    check=True, timeout=300)
     (wheel,) = tmp.glob("pytest_argo_conformance-*.whl")
     env = tmp / "venv"
-    # System site-packages give the dependencies; the wheel installed in the venv shadows the editable checkout.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(env)], check=True, timeout=120)
-    subprocess.run([str(env / "bin" / "pip"), "install", "--no-deps", "-q", str(wheel)], check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
+    python = env / "bin" / "python"
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    running = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+    (Path(own) / "_running_environment.pth").write_text("".join(f"{path}\n" for path in running))
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+                   check=True, timeout=300)
     return env
 
 
@@ -43,3 +52,4 @@ def test_installed_wheel_reads_its_own_cluster_definitions(venv: Path) -> None:
                           cwd=venv)
     clusters, kubernetes = done.stdout.split()
     assert clusters.endswith("site-packages/pytest_argo_conformance/_data/clusters") and kubernetes.startswith("v1.")
+    assert clusters.startswith(str(venv)), f"{clusters} is not the wheel's own copy in {venv}"

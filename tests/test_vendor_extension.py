@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from scripts import script
 from standins import STANDIN_CONFTEST
 
 EXAMPLE = Path(__file__).parent / "examples" / "vendor_repo"
@@ -50,7 +51,8 @@ def vendor_repo(pytester: pytest.Pytester) -> Path:
 
 def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
     report = pytester.path / "report"
-    result = pytester.run("argo-conformance", "run", *args, f"--argo-report-dir={report}", "-p", "no:cacheprovider")
+    result = pytester.run(script("argo-conformance"), "run", *args, f"--argo-report-dir={report}", "-p",
+                          "no:cacheprovider")
     matrix = json.loads((report / "matrix.json").read_text()) if (report / "matrix.json").is_file() else {}
     return result, matrix
 
