@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_argo_conformance.command import main as cli
+from scripts import script
 
 
 def test_help_explains_the_three_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,6 +101,45 @@ def test_run_refuses_a_missing_suites_folder_in_one_line(capsys: pytest.CaptureF
 
 
 def test_run_reports_bad_options_like_pytest(pytester: pytest.Pytester) -> None:
-    result = pytester.run("argo-conformance", "run", "--argo-controller", "broken", "--collect-only")
+    result = pytester.run(script("argo-conformance"), "run", "--argo-controller", "broken", "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --argo-controller 'broken': expected NAME=REF*"])
+
+
+def test_run_puts_topologies_side_by_side_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run` gives pytest-xdist `-n` (its --workers, default DEFAULT_WORKERS); --workers 1, or a -n, --dist or
+    `-p no:xdist` of the user's own, and it adds none."""
+    seen = _record_pytest_main(monkeypatch)
+    assert cli.main(["run"]) == 0
+    assert cli.main(["run", "--workers", "5"]) == 0
+    assert cli.main(["run", "--workers", "1"]) == 0
+    for own in (["-n", "2"], ["-n2"], ["--numprocesses=4"], ["--dist", "no"], ["-p", "no:xdist"]):
+        assert cli.main(["run", *own]) == 0
+    assert seen[0][seen[0].index("-n") + 1] == str(cli.DEFAULT_WORKERS)
+    assert seen[1][seen[1].index("-n") + 1] == "5"
+    assert "-n" not in seen[2]
+    for args, own in zip(seen[3:], (["-n", "2"], ["-n2"], ["--numprocesses=4"], ["--dist", "no"], ["-p", "no:xdist"]),
+                         strict=True):
+        assert args[-len(own):] == own and args.count("-n") == own.count("-n"), args
+
+
+def test_run_refuses_no_workers_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "--workers", "0"]) == pytest.ExitCode.USAGE_ERROR
+    assert capsys.readouterr().err == (
+        "argo-conformance run: --workers 0: give 1 or more (1 runs everything in this process)\n")
+
+
+def test_run_sets_its_own_rootdir_and_configuration(pytester: pytest.Pytester) -> None:
+    """Started from a folder with a pytest.ini and a conftest.py of someone else, `run` applies neither, names the
+    packaged suites as its rootdir, and shows no assert-rewrite warning."""
+    from pytest_argo_conformance.config.paths import suites_dir
+
+    pytester.makeini("[pytest]\naddopts = --not-an-option-of-anyone\n")
+    pytester.makeconftest("raise RuntimeError('a stray conftest.py was loaded')\n")
+    result = pytester.run(script("argo-conformance"), "run", "--collect-only", "--workers", "1",
+                          "--argo-topology=upstream-global", "-k", "test_smoke_workflow_succeeds")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines([f"cachedir: {pytester.path / '.pytest_cache'}", f"rootdir: {suites_dir()}",
+                                 "configfile: *run.ini",
+                                 "*test_smoke_workflow_succeeds[[]upstream-upstream-global[]]*"])
+    assert "PytestAssertRewriteWarning" not in result.stdout.str() + result.stderr.str()

@@ -35,14 +35,15 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_installed_wheel_runs_its_packaged_suites(venv: Path) -> None:
     done = subprocess.run(
-        [str(venv / "bin" / "argo-conformance"), "run", "--collect-only", "-q", "--argo-topology=upstream-global",
+        [str(venv / "bin" / "argo-conformance"), "run", "--collect-only", "--argo-topology=upstream-global",
          "-p", "no:cacheprovider"],
         capture_output=True, text=True, timeout=120, cwd=venv,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    lines = [line for line in done.stdout.splitlines() if "::" in line]
-    assert any("test_controllers.py::test_smoke_workflow_succeeds[upstream-upstream-global]" in line for line in lines)
-    assert all("site-packages/pytest_argo_conformance/_data/suites" in line for line in lines), lines[:3]
+    assert "<Function test_smoke_workflow_succeeds[upstream-upstream-global]>" in done.stdout, done.stdout[-3000:]
+    (rootdir,) = [line for line in done.stdout.splitlines() if line.startswith("rootdir: ")]
+    assert rootdir.startswith(f"rootdir: {venv}/") and rootdir.endswith("site-packages/pytest_argo_conformance/_data/"
+                                                                         "suites"), rootdir
 
 
 def test_installed_wheel_reads_its_own_cluster_definitions(venv: Path) -> None:

@@ -28,6 +28,8 @@ Does an Argo Workflows controller build behave like upstream?
   verify   check a bundle: every file intact, every check run on every required topology
 """
 
+DEFAULT_WORKERS = 3  # argo-conformance run --workers: see the README's figures of the default run
+
 RUN_EPILOG = """\
 examples:
   argo-conformance run --provider local
@@ -53,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--suites", action="append", default=[], metavar="PATH",
                      help="a folder (or file) of your own checks, collected beside the packaged suites (repeatable); "
                           "its conftest.py may add topologies, installs and providers through the plugin's hooks")
+    run.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+                     help=f"run the topologies side by side in N pytest-xdist workers, each topology (all its builds) "
+                          f"on one (default {DEFAULT_WORKERS}; 1: everything in this process, with the live log of "
+                          f"each check); a -n or --dist of your own wins")
     run.set_defaults(func=_run)
 
     from pytest_argo_conformance.command import matrix_commands as matrix_cli
@@ -94,13 +100,37 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
             return 4  # pytest's exit code for a usage error
     # The packaged suites and yours as pytest arguments (so your conftest.py is loaded before pytest configures);
     # --argo-suites=packaged also collects the folders that pytest_argo_suite_paths hooks return.
-    argv = [str(suites_dir()), *map(str, own), "-p", "argo_conformance", "--argo-suites=packaged"]
+    argv = [str(suites_dir()), *map(str, own), "-p", "argo_conformance", "--argo-suites=packaged",
+            *own_configuration()]
     if not any(arg.startswith("--log-cli-level") or "log_cli_level" in arg or arg == "no:logging"
                for arg in pytest_args):
         argv.append("--log-cli-level=INFO")  # build and cluster progress, live
     if args.provider:
         argv += ["--argo-provider", args.provider]
+    if args.workers < 1:
+        print(f"argo-conformance run: --workers {args.workers}: give 1 or more (1 runs everything in this process)",
+              file=sys.stderr)
+        return 4
+    if args.workers > 1 and not _distribution_chosen(pytest_args):
+        argv += ["-n", str(args.workers)]
     return int(pytest.main(argv + pytest_args))
+
+
+def own_configuration() -> list[str]:
+    """The run's own rootdir and configuration file, whatever folder it is started from: no pytest.ini, tox.ini,
+    setup.cfg or pyproject.toml of that folder or its parents applies, nor a conftest.py there; pytest's cache goes to
+    the current folder (as it would for a project there)."""
+    return [f"--rootdir={suites_dir()}", "-c", str(Path(__file__).with_name("run.ini")),
+            "-o", f"cache_dir={Path.cwd() / '.pytest_cache'}"]
+
+
+def _distribution_chosen(pytest_args: list[str]) -> bool:
+    """The user's own pytest-xdist choice: -n/--numprocesses/--dist, or xdist turned off."""
+    for index, arg in enumerate(pytest_args):
+        if arg.startswith(("-n", "--numprocesses", "--dist", "-pno:xdist")) or arg == "no:xdist" and index and \
+                pytest_args[index - 1] == "-p":
+            return True
+    return False
 
 
 class _ProgressFormatter(logging.Formatter):

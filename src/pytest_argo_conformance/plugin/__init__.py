@@ -1,5 +1,12 @@
-"""The pytest plugin (entry point `argo_conformance`): options, hooks, report header, parametrization over
-build x topology, and the registration of the fixtures and scenario plugins.
+"""The pytest plugin (entry point `argo_conformance`): its options and hook specs, and nothing else until it is
+enabled. Installed in someone else's environment it registers no fixture, hook work or signal handler there. It is
+enabled by any of:
+- `-p argo_conformance` (what `argo-conformance run` passes);
+- an `--argo-*` option on the command line, or an `argo_*` ini value;
+- a path to collect inside the packaged suites;
+- a conftest or plugin that implements one of its hooks (`pytest_argo_*`, hookspecs.py).
+Enabled, `session_hooks.start` registers the rest: parametrization over build x topology, the fixtures, the
+scenario plugins, the matrix and progress reporters.
 
 Progress (builds, installs, workflows) goes through `logging` under the `pytest_argo_conformance` loggers:
 `--log-cli-level=INFO` shows it live (`argo-conformance run` turns that on): the Go builds ("building argo NAME
@@ -9,25 +16,14 @@ while it is awaited are at DEBUG (logger `pytest_argo_conformance.components.arg
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pytest_argo_conformance.plugin import cells, hookspecs, options, registry
-from pytest_argo_conformance.plugin.cells import CellTarget
-from pytest_argo_conformance.plugin.stash import RUN_ID_KEY, SETTINGS_KEY
+from pytest_argo_conformance.plugin import hookspecs, options
 
 CELL_FIXTURE = "argo_cell"
-# The scenarios' own plugins: each parametrizes and diagnoses its fixtures through the hooks in hookspecs.py.
-SCENARIO_PLUGINS = (
-    "pytest_argo_conformance.scenarios.images",
-    "pytest_argo_conformance.scenarios.user_workflows",
-    "pytest_argo_conformance.scenarios.upstream_examples",
-    "pytest_argo_conformance.scenarios.kueue",
-    "pytest_argo_conformance.scenarios.gpu",
-)
+PLUGIN_NAME = "argo_conformance"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,192 +35,32 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from pytest_argo_conformance.plugin import builtin_hooks, fixtures, redaction
+    if enabled(config):
+        from pytest_argo_conformance.plugin import session_hooks
 
-    config.pluginmanager.register(builtin_hooks, "argo-conformance-builtin-hooks")
-    config.addinivalue_line("markers", "conformance(id, area): the check's registry entry: a stable id and the "
-                            "feature area it covers; its docstring's first sentence is its MUST statement")
-    from pytest_argo_conformance.plugin.lookahead import SERIAL_MARKER
-
-    config.addinivalue_line("markers", f"{SERIAL_MARKER}(reason): the check keeps the cluster to itself (it measures "
-                            "concurrency, capacity or quota): no workflow submitted ahead runs beside it")
-    config.pluginmanager.register(redaction.Redaction(config), "argo-conformance-redaction")  # tokens never leave
-    config.stash[SETTINGS_KEY] = settings = options.load(config)
-    config.stash[RUN_ID_KEY] = _run_id(config)
-    from pytest_argo_conformance.process import signals
-
-    if signals.install(lambda line: _announce(config, line)):  # SIGTERM ends the run as Ctrl-C does
-        config.add_cleanup(signals.uninstall)
-    config.pluginmanager.register(fixtures, "argo-conformance-fixtures")
-    for name in SCENARIO_PLUGINS:
-        config.pluginmanager.import_plugin(name)
-    # --argo-suites / pytest_argo_suite_paths: collected beside what was given to pytest
-    given = {Path(arg).resolve() for arg in config.args}
-    config.args.extend(str(path) for path in settings.suites if path not in given)
-    if hasattr(config, "workerinput"):  # an xdist worker's progress reaches the terminal live
-        from pytest_argo_conformance.plugin import worker_progress
-
-        worker_progress.install(config)
-    else:  # the matrix is gathered on the xdist controller only
-        from pytest_argo_conformance.plugin.recorder import MatrixRecorder
-
-        config.pluginmanager.register(MatrixRecorder(config), "argo-conformance-matrix")
-        from pytest_argo_conformance.plugin.progress import CellProgress
-
-        config.pluginmanager.register(CellProgress(config), "argo-conformance-progress")
+        session_hooks.start(config)
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """pytest-xdist `-n N` (`--dist load`): each topology's tests, all builds, go to one worker (xdist_cells.py)."""
-    if config.getvalue("dist") != "load":
-        return None
-    from pytest_argo_conformance.plugin.xdist_cells import CellScheduling
+def enabled(config: pytest.Config) -> bool:
+    """Whether this session asked for the plugin (see the module's docstring)."""
+    args = [str(arg) for arg in config.invocation_params.args]
+    if any(arg in (f"-p{PLUGIN_NAME}",) or arg == PLUGIN_NAME and index and args[index - 1] == "-p"
+           for index, arg in enumerate(args)):
+        return True
+    for opt in options.OPTIONS:
+        if config.getoption(opt.dest, None) or config.getini(opt.dest):
+            return True
+    from pytest_argo_conformance.config.paths import suites_dir
 
-    conf = config.stash[SETTINGS_KEY]
-    return CellScheduling(config, log, {CellTarget(b, t).id: t.id for b in conf.builds for t in conf.topologies})
-
-
-def _run_id(config: pytest.Config) -> str:
-    """A new id for this run; xdist workers inherit the controller's through the environment."""
-    import os
-
-    from pytest_argo_conformance.kube.ownership import RUN_ID_ENV, new_run_id
-
-    run_id = new_run_id()
-    distributed = getattr(config.option, "dist", "no") != "no"
-    if distributed and not hasattr(config, "workerinput") and os.environ.get(RUN_ID_ENV) != run_id:
-        environment = pytest.MonkeyPatch()
-        environment.setenv(RUN_ID_ENV, run_id)
-        config.add_cleanup(environment.undo)
-    return run_id
+    packaged = suites_dir().resolve()
+    for arg in config.args:
+        path = Path(arg.split("::", 1)[0]).resolve()
+        if path == packaged or packaged in path.parents:
+            return True
+    return _hook_implemented(config)
 
 
-def _announce(config: pytest.Config, line: str) -> None:
-    """Show a line on the terminal now, past pytest's output capture (a signal's note during a clean-up)."""
-    import sys
-    from contextlib import nullcontext
-
-    capman = config.pluginmanager.getplugin("capturemanager")
-    with capman.global_and_fixture_disabled() if capman is not None else nullcontext():
-        sys.stderr.write(f"\n{line}\n")
-        sys.stderr.flush()
-
-
-def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    conf = config.stash.get(SETTINGS_KEY, None)
-    if conf is None or all(origin == "default" for _, origin in conf.origins) and not _enabled(config):
-        return None
-    origins = dict(conf.origins)
-    return [
-        f"argo-conformance run {config.stash[RUN_ID_KEY]}: what it creates carries the label "
-        f"argo-conformance/run={config.stash[RUN_ID_KEY]}",
-        f"argo-conformance: provider {conf.provider} ({origins['--argo-provider']}), "
-        f"topologies {','.join(t.id for t in conf.topologies)} ({origins['--argo-topology']})",
-        "argo-conformance builds: " + "; ".join(b.describe() for b in conf.builds)
-        + f" ({origins['--argo-controller']})",
-    ]
-
-
-def _enabled(config: pytest.Config) -> bool:
-    return "argo_conformance" in config.invocation_params.args
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if CELL_FIXTURE not in metafunc.fixturenames:
-        return
-    conf = metafunc.config.stash[SETTINGS_KEY]
-    targets = [CellTarget(build, topology) for build in conf.builds for topology in conf.topologies]
-    # session scope: pytest groups the tests of one cell together, so each cell is installed once (under xdist,
-    # on one worker: see pytest_xdist_make_scheduler).
-    metafunc.parametrize(CELL_FIXTURE, targets, ids=[t.id for t in targets], indirect=True, scope="session")
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failing check's report carries the diagnostics of the workflows it ran (and Allure gets them too)."""
-    report = yield
-    quarantine = item.config.stash[SETTINGS_KEY].quarantine
-    if quarantine and report.failed and call.when == "call":
-        from pytest_argo_conformance.plugin.nightly import apply
-
-        apply(report, quarantine)
-    funcargs = getattr(item, "funcargs", {})
-    runner = funcargs.get("argo_workflows")
-    if report.failed and call.when == "call" and CELL_FIXTURE in funcargs:
-        from pytest_argo_conformance.plugin import diagnostics
-
-        sections = diagnostics.collect(runner) if runner is not None else []
-        for more in item.config.hook.pytest_argo_diagnostics(item=item):
-            sections += more
-        diagnostics.attach(report, sections)
-    return report
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
-    """No signal cuts a teardown short (pytest would drop the rest of it): one that comes meanwhile stops the
-    session once this teardown is done, and the run ends as interrupted."""
-    from pytest_argo_conformance.process import signals
-
-    def stop() -> None:
-        item.session.shouldstop = f"interrupted by {signals.received()}"
-
-    with signals.deferred(then=stop):
-        return (yield)
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]:
-    """The session's last teardown (of what a stopped session had set up) is not cut short by a signal either."""
-    from pytest_argo_conformance.process import signals
-
-    with signals.deferred(then=lambda: None):
-        return (yield)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rerun = config.stash[SETTINGS_KEY].rerun
-    not_again: list[pytest.Item] = []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        target = callspec.params.get(CELL_FIXTURE) if callspec else None
-        if not isinstance(target, CellTarget):
-            continue
-        check = getattr(item, "originalname", item.name)
-        axes = [axis for found in config.hook.pytest_argo_check_axes(item=item) for axis in found]
-        if axes:  # e.g. the Kueue version, when several are run
-            check = f"{check}[{', '.join(axes)}]"
-        if rerun is not None and not rerun.wants((target.build.name, target.topology.id, check)):
-            not_again.append(item)
-            continue
-        suite = cells.suite_name(item.module.__name__ if item.module else "")  # type: ignore[attr-defined]
-        item.user_properties.extend(
-            [
-                (cells.PROP_BUILD, target.build.name),
-                (cells.PROP_TOPOLOGY, target.topology.id),
-                (cells.PROP_CHECK, check),
-                (cells.PROP_SUITE, suite),
-            ]
-        )
-        entry = registry.entry_of(item)
-        if entry.id:
-            item.user_properties.append((cells.PROP_STATEMENT, f"{entry.id}\t{entry.area}\t{entry.statement}"))
-        # Allure: epic=suite, feature=topology, story=check; the build is a parameter (see fixtures).
-        for label_type, value in (("epic", suite), ("feature", target.topology.id), ("story", check)):
-            item.add_marker(pytest.mark.allure_label(value, label_type=label_type))
-    if rerun is not None:
-        _deselect(config, items, not_again, f"not failed in {rerun.source}")
-
-
-def _deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item], why: str) -> None:
-    if not dropped:
-        return
-    config.hook.pytest_deselected(items=dropped)
-    gone = set(map(id, dropped))
-    items[:] = [item for item in items if id(item) not in gone]
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"argo-conformance: {len(dropped)} checks deselected ({why}), {len(items)} to run")
+def _hook_implemented(config: pytest.Config) -> bool:
+    """A registered conftest or plugin implements one of the plugin's own hooks."""
+    names = [name for name in dir(hookspecs) if name.startswith("pytest_argo_")]
+    return any(getattr(config.hook, name).get_hookimpls() for name in names)
