@@ -3,6 +3,7 @@ ahead. Submitting ahead on the real cluster: tests/e2e/test_lookahead.py."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
@@ -103,7 +104,9 @@ def test_the_packaged_checks_that_are_submitted_ahead_are_not_serial_and_the_lim
         spec = importlib.util.spec_from_file_location(f"_suite_{path.stem}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        with warnings.catch_warnings():  # this session has not enabled the plugin: its markers are unknown here
+            warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+            spec.loader.exec_module(module)
         module_serial = getattr(module, "pytestmark", None) is not None
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if not name.startswith("test_") or function.__module__ != module.__name__:
@@ -129,3 +132,26 @@ def test_a_bad_lookahead_is_one_line(pytester: pytest.Pytester, value: str) -> N
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: --argo-lookahead '{value}': give a number of checks (0 or more; 0 runs the "
                                  "checks of a cell one after another)"])
+
+
+def test_a_cells_serial_checks_run_after_its_others(pytester: pytest.Pytester) -> None:
+    """Within each cell the serial checks go last, so that the others' workflows run ahead without a break; the
+    cells stay together."""
+    from standins import standin_session
+
+    standin_session(pytester)
+    pytester.makepyfile(test_order="""
+        import pytest
+
+        def test_a(argo): pass
+
+        @pytest.mark.argo_serial("measures concurrency")
+        def test_b(argo): pass
+
+        def test_c(argo): pass
+    """)
+    result = pytester.runpytest("--collect-only", "-q", "-p", "no:cacheprovider",
+                                "--argo-topology=upstream-global,native-namespaced")
+    assert [line for line in result.stdout.lines if "::" in line] == [
+        f"test_order.py::test_{name}[upstream-{topology}]"
+        for topology in ("upstream-global", "native-namespaced") for name in "acb"]

@@ -172,6 +172,7 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]
         return (yield)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own ordering, which keeps each cell's checks together
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     rerun = config.stash[SETTINGS_KEY].rerun
     not_again: list[pytest.Item] = []
@@ -204,6 +205,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.allure_label(value, label_type=label_type))
     if rerun is not None:
         _deselect(config, items, not_again, f"not failed in {rerun.source}")
+    _serial_last(items)
+
+
+def _serial_last(items: list[pytest.Item]) -> None:
+    """Within each cell, its serial checks go last (stable otherwise): the others then form one stretch whose
+    workflows run ahead of their checks without a break (plugin/lookahead.py)."""
+    from pytest_argo_conformance.plugin.lookahead import cell_of, is_serial
+
+    ordered: list[pytest.Item] = []
+    start = 0
+    for end in range(1, len(items) + 1):
+        if end == len(items) or cell_of(items[end]) != cell_of(items[start]) or cell_of(items[start]) is None:
+            block = items[start:end]
+            ordered += [i for i in block if not is_serial(i)] + [i for i in block if is_serial(i)]
+            start = end
+    items[:] = ordered
 
 
 def _deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item], why: str) -> None:
