@@ -68,3 +68,14 @@ def test_a_workers_progress_reaches_the_terminal_live(pytester: pytest.Pytester)
     quiet = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "--argo-topology=upstream-global")
     quiet.assert_outcomes(passed=1)
     assert "still running" not in quiet.stderr.str() + quiet.stdout.str()
+
+
+def test_each_cell_has_its_progress_line_under_xdist(pytester: pytest.Pytester) -> None:
+    """The xdist controller collects nothing itself: the per-cell progress comes from the workers' test ids."""
+    standin_session(pytester)
+    pytester.makepyfile(test_cells=CHECKS)
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider",
+                                           "--argo-topology=upstream-global,native-namespaced")
+    result.assert_outcomes(passed=6)
+    for topology in ("upstream-global", "native-namespaced"):
+        result.stdout.fnmatch_lines([f"*argo-conformance: cell upstream / {topology} done; ?/6 checks in *"])

@@ -36,9 +36,11 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     if enabled(config):
-        from pytest_argo_conformance.plugin import session_hooks
+        import importlib
 
-        session_hooks.start(config)
+        # by name, not as this package's attribute: that may be a module pytester's in-process runs took out of
+        # sys.modules, whose stash keys would no longer be those of the modules imported afresh
+        importlib.import_module("pytest_argo_conformance.plugin.session_hooks").start(config)
 
 
 def enabled(config: pytest.Config) -> bool:

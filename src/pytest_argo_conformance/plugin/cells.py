@@ -38,3 +38,12 @@ def suite_name(module_name: str) -> str:
     """suites/test_steps.py -> 'steps'."""
     stem = module_name.rsplit(".", 1)[-1]
     return stem.removeprefix("test_")
+
+
+def cell_of_nodeid(nodeid: str, cell_ids: list[str]) -> str | None:
+    """The cell id (of `cell_ids`) in a test id's parameters (`test_x[CELL]` or `test_x[CELL-kueue-v0.19.2]`)."""
+    params = nodeid[nodeid.find("[") + 1:nodeid.rfind("]")] if nodeid.endswith("]") else ""
+    for cell in sorted(cell_ids, key=len, reverse=True):  # the longest first: ids may share prefixes
+        if params == cell or params.startswith(cell + "-"):
+            return cell
+    return None

@@ -26,6 +26,21 @@ class CellProgress:
                 self.cell_of[item.nodeid] = cell
                 self.left[cell] = self.left.get(cell, 0) + 1
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        """Under pytest-xdist this process collects nothing: the cells come from a worker's test ids."""
+        if self.cell_of:
+            return
+        from pytest_argo_conformance.plugin.stash import SETTINGS_KEY
+
+        conf = self.config.stash[SETTINGS_KEY]
+        targets = {cells.CellTarget(b, t).id: (b.name, t.id) for b in conf.builds for t in conf.topologies}
+        for nodeid in ids:
+            cell = cells.cell_of_nodeid(nodeid, list(targets))
+            if cell is not None:
+                self.cell_of[nodeid] = targets[cell]
+                self.left[targets[cell]] = self.left.get(targets[cell], 0) + 1
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         cell = self.cell_of.get(report.nodeid)
         if cell is None or report.when != "teardown":
@@ -42,6 +57,7 @@ class CellProgress:
         estimate = f", about {_duration(left)} left" if total > self.done else ""
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
+            reporter.ensure_newline()  # after the progress dots of -q or xdist
             reporter.write_line(f"argo-conformance: cell {cell} done; {self.done}/{total} checks in "
                                 f"{_duration(elapsed)}{estimate}")
 

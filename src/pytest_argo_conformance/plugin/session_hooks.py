@@ -4,6 +4,7 @@ selection of a rerun, and signals that never cut a teardown short."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Generator
 from pathlib import Path
@@ -30,8 +31,9 @@ def start(config: pytest.Config) -> None:
     """Set the session up as an argo-conformance session: the settings, the run id, the fixtures and scenario plugins,
     the matrix and progress reporters, and these hooks."""
     config.pluginmanager.register(_THIS_MODULE, "argo-conformance-session")
-    from pytest_argo_conformance.plugin import builtin_hooks, fixtures, redaction
-
+    # by name, not as the package's attributes (see plugin/__init__.py: pytester's in-process runs)
+    builtin_hooks, fixtures, redaction = (importlib.import_module(f"pytest_argo_conformance.plugin.{name}")
+                                          for name in ("builtin_hooks", "fixtures", "redaction"))
     config.pluginmanager.register(builtin_hooks, "argo-conformance-builtin-hooks")
     config.addinivalue_line("markers", "conformance(id, area): the check's registry entry: a stable id and the "
                             "feature area it covers; its docstring's first sentence is its MUST statement")
@@ -53,9 +55,7 @@ def start(config: pytest.Config) -> None:
     given = {Path(arg).resolve() for arg in config.args}
     config.args.extend(str(path) for path in settings.suites if path not in given)
     if hasattr(config, "workerinput"):  # an xdist worker's progress reaches the terminal live
-        from pytest_argo_conformance.plugin import worker_progress
-
-        worker_progress.install(config)
+        importlib.import_module("pytest_argo_conformance.plugin.worker_progress").install(config)
     else:  # the matrix is gathered on the xdist controller only
         from pytest_argo_conformance.plugin.recorder import MatrixRecorder
 

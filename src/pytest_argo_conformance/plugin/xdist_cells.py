@@ -10,18 +10,15 @@ from typing import Any
 
 from xdist.scheduler import LoadScopeScheduling
 
+from pytest_argo_conformance.plugin.cells import cell_of_nodeid
+
 
 class CellScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist's classes are untyped here
     def __init__(self, config: Any, log: Any, cells: dict[str, str]) -> None:
         super().__init__(config, log)
         self.topology_of = cells  # cell id (BUILD-TOPOLOGY) -> topology id
-        self.cell_ids = sorted(cells, key=len, reverse=True)  # the longest first: ids may share prefixes
 
     def _split_scope(self, nodeid: str) -> str:
-        """The topology of the cell a test belongs to, from its parameters (`test_x[CELL]` or
-        `test_x[CELL-kueue-v0.19.2]`); a test of no cell is a scope of its own."""
-        params = nodeid[nodeid.find("[") + 1:nodeid.rfind("]")] if nodeid.endswith("]") else ""
-        for cell in self.cell_ids:
-            if params == cell or params.startswith(cell + "-"):
-                return self.topology_of[cell]
-        return nodeid
+        """The topology of the cell a test belongs to; a test of no cell is a scope of its own."""
+        cell = cell_of_nodeid(nodeid, list(self.topology_of))
+        return self.topology_of[cell] if cell is not None else nodeid
