@@ -109,6 +109,9 @@ def test_run_reports_bad_options_like_pytest(pytester: pytest.Pytester) -> None:
 def test_run_puts_topologies_side_by_side_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     """`run` gives pytest-xdist `-n` (its --workers, default DEFAULT_WORKERS); --workers 1, or a -n, --dist or
     `-p no:xdist` of the user's own, and it adds none."""
+    from pytest_argo_conformance.providers import registry
+
+    monkeypatch.setattr(registry, "docker_answers", lambda: False)  # auto is the local provider here
     seen = _record_pytest_main(monkeypatch)
     assert cli.main(["run"]) == 0
     assert cli.main(["run", "--workers", "5"]) == 0
@@ -143,3 +146,21 @@ def test_run_sets_its_own_rootdir_and_configuration(pytester: pytest.Pytester) -
                                  "configfile: *run.ini",
                                  "*test_smoke_workflow_succeeds[[]upstream-upstream-global[]]*"])
     assert "PytestAssertRewriteWarning" not in result.stdout.str() + result.stderr.str()
+
+
+def test_run_with_kind_runs_the_topologies_one_after_another(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kind's cluster is made and removed by one process: no -n for it, whether asked for or found (auto, Docker
+    answers); an explicit --workers gets one line that says so."""
+    from pytest_argo_conformance.providers import registry
+
+    monkeypatch.setattr(registry, "docker_answers", lambda: True)
+    seen = _record_pytest_main(monkeypatch)
+    assert cli.main(["run"]) == 0
+    assert cli.main(["run", "--provider", "local"]) == 0
+    assert cli.main(["run", "--argo-provider=kind", "--workers", "3"]) == 0
+    assert "-n" not in seen[0] and "-n" in seen[1] and "-n" not in seen[2]
+    assert capsys.readouterr().err == (
+        "argo-conformance run: --workers 3: the kind provider runs the topologies one after another (one process "
+        "makes and removes its cluster); running with 1\n")

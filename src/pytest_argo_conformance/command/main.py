@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--suites", action="append", default=[], metavar="PATH",
                      help="a folder (or file) of your own checks, collected beside the packaged suites (repeatable); "
                           "its conftest.py may add topologies, installs and providers through the plugin's hooks")
-    run.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+    run.add_argument("--workers", type=int, default=None, metavar="N",
                      help=f"run the topologies side by side in N pytest-xdist workers, each topology (all its builds) "
                           f"on one (default {DEFAULT_WORKERS}; 1: everything in this process, with the live log of "
                           f"each check); a -n or --dist of your own wins")
@@ -107,12 +108,18 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         argv.append("--log-cli-level=INFO")  # build and cluster progress, live
     if args.provider:
         argv += ["--argo-provider", args.provider]
-    if args.workers < 1:
-        print(f"argo-conformance run: --workers {args.workers}: give 1 or more (1 runs everything in this process)",
+    workers = DEFAULT_WORKERS if args.workers is None else args.workers
+    if workers < 1:
+        print(f"argo-conformance run: --workers {workers}: give 1 or more (1 runs everything in this process)",
               file=sys.stderr)
         return 4
-    if args.workers > 1 and not _distribution_chosen(pytest_args):
-        argv += ["-n", str(args.workers)]
+    if workers > 1 and not _distribution_chosen(pytest_args):
+        if _provider(args, pytest_args) == "kind":  # its cluster's up and down are not shared between processes yet
+            if args.workers is not None:
+                print(f"argo-conformance run: --workers {workers}: the kind provider runs the topologies one after "
+                      "another (one process makes and removes its cluster); running with 1", file=sys.stderr)
+        else:
+            argv += ["-n", str(workers)]
     return int(pytest.main(argv + pytest_args))
 
 
@@ -122,6 +129,21 @@ def own_configuration() -> list[str]:
     the current folder (as it would for a project there)."""
     return [f"--rootdir={suites_dir()}", "-c", str(Path(__file__).with_name("run.ini")),
             "-o", f"cache_dir={Path.cwd() / '.pytest_cache'}"]
+
+
+def _provider(args: argparse.Namespace, pytest_args: list[str]) -> str:
+    """The provider the run will use: --provider, else --argo-provider among pytest's arguments, else the
+    environment, else auto resolved (kind where Docker answers)."""
+    from pytest_argo_conformance.providers.registry import resolve
+
+    given = args.provider
+    for index, arg in enumerate(pytest_args):
+        if arg.startswith("--argo-provider="):
+            given = given or arg.split("=", 1)[1]
+        elif arg == "--argo-provider" and index + 1 < len(pytest_args):
+            given = given or pytest_args[index + 1]
+    given = given or os.environ.get("ARGO_CONFORMANCE_PROVIDER") or "auto"
+    return resolve(given) if given == "auto" else given
 
 
 def _distribution_chosen(pytest_args: list[str]) -> bool:
