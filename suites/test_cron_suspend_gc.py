@@ -176,12 +176,11 @@ def test_podgc_on_pod_success_keeps_failed_pods(argo_workflows: WorkflowRunner) 
     name = argo_workflows.submit(argo_workflows.load("crn-podgc-on-pod-success"))
     argo_workflows.wait_phase(name, "Succeeded")
     good, bad = f"{name}[0].good", f"{name}[0].bad"
-    deadline = time.monotonic() + 45
-    pods = cron_gc.pods_by_node(argo_workflows, name)
-    while good in pods and time.monotonic() < deadline:
-        time.sleep(1)
-        pods = cron_gc.pods_by_node(argo_workflows, name)
-    assert good not in pods, f"podGC OnPodSuccess: the succeeded pod {pods[good]} was not deleted within 45 s"
+    try:
+        cron_gc.watch_pod_gone(argo_workflows, name, good, timeout=45)
+    except WaitTimeout as exc:
+        raise AssertionError(f"podGC OnPodSuccess: the succeeded step's pod was not deleted within 45 s: {exc}") \
+            from None
     time.sleep(2)  # both pods completed before the workflow did: a wrong deletion would be on its way by now
     pods = cron_gc.pods_by_node(argo_workflows, name)
     assert bad in pods, (
