@@ -78,19 +78,18 @@ def clear_suspend(runner: WorkflowRunner, name: str) -> None:
 
 def pods_by_node(runner: WorkflowRunner, name: str) -> dict[str, str]:
     """The workflow's pods that exist now: node name (`<workflow>[0].step`) -> pod name."""
-    return {str((pod.metadata.annotations or {}).get(NODE_NAME_ANNOTATION, "")): str(pod.metadata.name)
-            for pod in runner.pods(name) if pod.metadata is not None}
+    return _by_node(runner.pods(name))
 
 
-def watch_pod_gone(runner: WorkflowRunner, name: str, node: str, timeout: float) -> dict[str, str]:
-    """Watch the workflow's pods until the pod of `node` (`<workflow>[0].step`) is gone; the pods then left
-    (node -> pod). WaitTimeout names the pods still there."""
-    def by_node(pods: list[client.V1Pod]) -> dict[str, str]:
-        return {str((objects.meta(pod).annotations or {}).get(NODE_NAME_ANNOTATION, "")): objects.name(pod)
-                for pod in pods}
+def _by_node(pods: list[client.V1Pod]) -> dict[str, str]:
+    return {str((objects.meta(pod).annotations or {}).get(NODE_NAME_ANNOTATION, "")): objects.name(pod)
+            for pod in pods}
 
-    left: list[client.V1Pod] = watch_until(
-        f"the pod of {node} to be deleted", client.CoreV1Api(runner.api).list_namespaced_pod, runner.namespace,
-        until=lambda pods: node not in by_node(pods), timeout=timeout,
-        describe=lambda pods: f"pods left: {by_node(pods)}", label_selector=f"workflows.argoproj.io/workflow={name}")
-    return by_node(left)
+
+def watch_pod_gone(runner: WorkflowRunner, name: str, node: str, timeout: float) -> None:
+    """Watch the workflow's pods until the pod of `node` (`<workflow>[0].step`) is gone; WaitTimeout names the pods
+    still there."""
+    watch_until(f"the pod of {node} to be deleted", client.CoreV1Api(runner.api).list_namespaced_pod,
+                runner.namespace, until=lambda pods: node not in _by_node(pods), timeout=timeout,
+                describe=lambda pods: f"pods left: {_by_node(pods)}",
+                label_selector=f"workflows.argoproj.io/workflow={name}")

@@ -155,20 +155,14 @@ def _distribution_chosen(pytest_args: list[str]) -> bool:
     return False
 
 
-class _ProgressFormatter(logging.Formatter):
-    """A progress line as it is; a warning or an error prefixed with its level."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        return line if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {line}"
-
-
 @contextmanager
 def progress_on_stderr(level: int = logging.INFO) -> Iterator[None]:
     """Print the package's log records of `level` and above on stderr for the block (undone afterwards)."""
     logger = logging.getLogger("pytest_argo_conformance")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_ProgressFormatter("%(message)s"))
+    from pytest_argo_conformance.plugin.worker_progress import ProgressFormatter
+
+    handler.setFormatter(ProgressFormatter("%(message)s"))
     previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(level)

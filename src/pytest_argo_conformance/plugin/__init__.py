@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from pytest_argo_conformance.plugin import hookspecs, options
+from pytest_argo_conformance.plugin.cells import CELL_FIXTURE as CELL_FIXTURE
 
-CELL_FIXTURE = "argo_cell"
 PLUGIN_NAME = "argo_conformance"
 
 

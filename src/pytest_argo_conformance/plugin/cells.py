@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from pytest_argo_conformance.components.argo.build_refs import ControllerBuild
 from pytest_argo_conformance.components.argo.topologies import Topology
+
+CELL_FIXTURE = "argo_cell"  # the fixture the plugin parametrizes with each test's CellTarget
 
 # user_properties keys: they carry a report's cell to the matrix (also across xdist workers)
 # and land in JUnit XML as <property> elements.
@@ -32,6 +36,13 @@ class CellTarget:
 
     def __repr__(self) -> str:  # what reports (Allure parameters, -v ids) show
         return self.id
+
+
+def target_of(item: pytest.Item) -> CellTarget | None:
+    """The cell a test runs against (its `argo_cell` parameter); None for a test of no cell."""
+    callspec = getattr(item, "callspec", None)
+    target = callspec.params.get(CELL_FIXTURE) if callspec else None
+    return target if isinstance(target, CellTarget) else None
 
 
 def suite_name(module_name: str) -> str:

@@ -22,8 +22,7 @@ import pytest
 
 from pytest_argo_conformance.components.argo.build_refs import Source, patch_file
 from pytest_argo_conformance.components.argo.mutants import area_of_patch
-from pytest_argo_conformance.plugin import CELL_FIXTURE
-from pytest_argo_conformance.plugin.cells import CellTarget
+from pytest_argo_conformance.plugin.cells import target_of
 from pytest_argo_conformance.plugin.registry import MARKER
 
 
@@ -34,12 +33,6 @@ class _State:
 
 
 STATE_KEY = pytest.StashKey[_State]()
-
-
-def _target(item: pytest.Item) -> CellTarget | None:
-    callspec = getattr(item, "callspec", None)
-    target = callspec.params.get(CELL_FIXTURE) if callspec else None
-    return target if isinstance(target, CellTarget) else None
 
 
 def _area(item: pytest.Item) -> str:
@@ -58,7 +51,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def key(pair: tuple[int, pytest.Item]) -> tuple[int, str, int, int]:
         index, item = pair
-        target = _target(item)
+        target = target_of(item)
         if target is None:
             return (2, "", 0, index)
         build = target.build
@@ -74,7 +67,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    target = _target(item)
+    target = target_of(item)
     if target is None or target.build.baseline:
         return
     state = item.config.stash[STATE_KEY]
@@ -90,7 +83,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
                                                                                           pytest.TestReport]:
     report = yield
-    target = _target(item)
+    target = target_of(item)
     if target is None or report.skipped:
         return report
     state = item.config.stash[STATE_KEY]

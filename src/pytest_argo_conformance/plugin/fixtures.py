@@ -19,6 +19,7 @@ from pytest_argo_conformance.plugin.cells import (
     PROP_VARIANT,
     PROP_VERSION_PREFIX,
     CellTarget,
+    target_of,
 )
 from pytest_argo_conformance.plugin.options import Settings
 from pytest_argo_conformance.plugin.stash import (
@@ -86,18 +87,18 @@ def argo_cell(request: pytest.FixtureRequest) -> CellTarget:
 @pytest.fixture(autouse=True)
 def _argo_cell_properties(request: pytest.FixtureRequest) -> Iterator[None]:
     """Allure parameters for the cell; after the test, the cluster's versions for the matrix."""
-    target = getattr(getattr(request.node, "callspec", None), "params", {}).get("argo_cell")
-    if isinstance(target, CellTarget):
+    target = target_of(request.node)
+    if target is not None:
         import allure
 
         allure.dynamic.parameter("build", target.build.name)
         allure.dynamic.parameter("topology", target.topology.id)
     yield
     cluster = request.config.stash.get(CLUSTER_KEY, None)
-    if isinstance(target, CellTarget) and cluster is not None:
+    if target is not None and cluster is not None:
         for component, version in cluster.versions.items():
             request.node.user_properties.append((PROP_VERSION_PREFIX + component, version))
-    if isinstance(target, CellTarget):
+    if target is not None:
         variant, notes = request.config.stash.get(INSTALL_FACTS_KEY, {}).get(
             (target.build.name, target.topology.id), ("", []))
         if variant:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_argo_conformance.plugin.cells import PROP_FIGURE_PREFIX, CellTarget
+from pytest_argo_conformance.plugin.cells import PROP_FIGURE_PREFIX, CellTarget, target_of
 
 if TYPE_CHECKING:
     from pytest_argo_conformance.components.argo.installation import Installation
@@ -127,11 +127,6 @@ def _run_to_end(call: ast.Call) -> str | None:
     return None
 
 
-def cell_of(item: pytest.Item) -> CellTarget | None:
-    target = getattr(getattr(item, "callspec", None), "params", {}).get("argo_cell")
-    return target if isinstance(target, CellTarget) else None
-
-
 @dataclass
 class Lookahead:
     """The workflows submitted ahead in this session, by check; `depth`: how many checks ahead."""
@@ -146,7 +141,7 @@ class Lookahead:
         submitted ahead have ended; else submit the next checks' workflows. Returns those submitted for `item`."""
         from pytest_argo_conformance.components.argo.runner import WorkflowRunner
 
-        cell = cell_of(item)
+        cell = target_of(item)
         if cell is None or installation.api is None:
             return []
         items = item.session.items
@@ -208,7 +203,7 @@ class Lookahead:
         from pytest_argo_conformance.components.argo.runner import Ahead, WorkflowRunner, manifest_dirs_beside
 
         for upcoming in items[here + 1:here + 1 + self.depth]:
-            if cell_of(upcoming) != cell or is_serial(upcoming):
+            if target_of(upcoming) != cell or is_serial(upcoming):
                 return  # nothing ahead past another cell or a serial check
             function = getattr(upcoming, "function", None)
             names = planned(function) if function is not None and RUNNER_FIXTURE in getattr(
@@ -228,5 +223,5 @@ class Lookahead:
                     log.info("%s: %s not submitted ahead: %s", upcoming.nodeid, manifest, exc)
                     continue
                 log.info("workflow %s: submitted ahead for %s in %s", name, upcoming.name, runner.namespace)
-                submitted.append(Ahead(manifest, body, name))
+                submitted.append(Ahead(body, name))
                 self.in_cell.setdefault(cell.id, []).append(name)

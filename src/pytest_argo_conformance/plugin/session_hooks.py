@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pytest_argo_conformance.plugin import CELL_FIXTURE, cells, options, registry
-from pytest_argo_conformance.plugin.cells import CellTarget
+from pytest_argo_conformance.plugin.cells import CellTarget, target_of
 from pytest_argo_conformance.plugin.stash import RUN_ID_KEY, SETTINGS_KEY
 
 _THIS_MODULE = sys.modules[__name__]  # (kept: pytester's in-process runs take modules out of sys.modules again)
@@ -93,13 +93,9 @@ def _run_id(config: pytest.Config) -> str:
 
 def _announce(config: pytest.Config, line: str) -> None:
     """Show a line on the terminal now, past pytest's output capture (a signal's note during a clean-up)."""
-    import sys
-    from contextlib import nullcontext
+    from pytest_argo_conformance.plugin.worker_progress import write_past_capture
 
-    capman = config.pluginmanager.getplugin("capturemanager")
-    with capman.global_and_fixture_disabled() if capman is not None else nullcontext():
-        sys.stderr.write(f"\n{line}\n")
-        sys.stderr.flush()
+    write_past_capture(config, f"\n{line}\n")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -177,9 +173,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     rerun = config.stash[SETTINGS_KEY].rerun
     not_again: list[pytest.Item] = []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        target = callspec.params.get(CELL_FIXTURE) if callspec else None
-        if not isinstance(target, CellTarget):
+        target = target_of(item)
+        if target is None:
             continue
         check = getattr(item, "originalname", item.name)
         axes = [axis for found in config.hook.pytest_argo_check_axes(item=item) for axis in found]
@@ -211,12 +206,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _serial_last(items: list[pytest.Item]) -> None:
     """Within each cell, its serial checks go last (stable otherwise): the others then form one stretch whose
     workflows run ahead of their checks without a break (plugin/lookahead.py)."""
-    from pytest_argo_conformance.plugin.lookahead import cell_of, is_serial
+    from pytest_argo_conformance.plugin.lookahead import is_serial
 
     ordered: list[pytest.Item] = []
     start = 0
     for end in range(1, len(items) + 1):
-        if end == len(items) or cell_of(items[end]) != cell_of(items[start]) or cell_of(items[start]) is None:
+        if end == len(items) or target_of(items[end]) != target_of(items[start]) or target_of(items[start]) is None:
             block = items[start:end]
             ordered += [i for i in block if not is_serial(i)] + [i for i in block if is_serial(i)]
             start = end

@@ -13,20 +13,31 @@ import pytest
 PACKAGE_LOGGER = "pytest_argo_conformance"
 
 
+class ProgressFormatter(logging.Formatter):
+    """A progress line as it is; a warning or an error prefixed with its level (also `argo-conformance`'s own)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        return line if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {line}"
+
+
+def write_past_capture(config: pytest.Config, text: str) -> None:
+    """Write to the terminal's stderr now, past pytest's output capture."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    with capman.global_and_fixture_disabled() if capman is not None else nullcontext():
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+
 class WorkerProgress(logging.Handler):
     def __init__(self, config: pytest.Config, worker: str, level: int) -> None:
         super().__init__(level)
         self.config = config
         self.worker = worker
-        self.setFormatter(logging.Formatter("%(message)s"))
+        self.setFormatter(ProgressFormatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        prefix = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
-        line = f"[{self.worker}] {prefix}{self.format(record)}\n"
-        capman = self.config.pluginmanager.getplugin("capturemanager")
-        with capman.global_and_fixture_disabled() if capman is not None else nullcontext():
-            sys.stderr.write(line)
-            sys.stderr.flush()
+        write_past_capture(self.config, f"[{self.worker}] {self.format(record)}\n")
 
 
 def install(config: pytest.Config) -> None:

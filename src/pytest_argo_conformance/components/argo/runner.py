@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 class Ahead:
     """A workflow submitted for a check before the check started: the body as `submit` would create it, its name."""
 
-    manifest: str
     body: Workflow
     name: str
     submitted_at: float = field(default_factory=time.monotonic)
