@@ -24,6 +24,7 @@ Does an Argo Workflows controller build behave like upstream?
   matrix   merge the matrices of parallel CI jobs, diff one against a baseline, render one
   cluster  build, start, stop and inspect the hermetic local Kubernetes cluster
   mutants  run the suites against planted defects (suites/mutants) and print the mutation score
+  scale    a thousand workflows per build through one controller on simulated nodes (KWOK), compared by throughput
   checks   the check registry: each check's id, area and MUST sentence (and the mutants it kills)
   bundle   one archive for a vendor submission (matrix, JUnit, provenance, registry, product metadata, checksums)
   verify   check a bundle: every file intact, every check run on every required topology
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="argo-conformance", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{run,matrix,cluster,mutants,checks,bundle,verify}")
+                                metavar="{run,matrix,cluster,mutants,scale,checks,bundle,verify}")
 
     run = sub.add_parser(
         "run",
@@ -78,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
                              description=mutants_command.DESCRIPTION,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     mutants_command.add_arguments(mutants)
+    from pytest_argo_conformance.command import scale_command
+
+    scale_command.add_arguments(sub.add_parser(
+        "scale", help="the scale lane: workflows per minute and latency of each build on simulated nodes",
+        description=scale_command.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter))
     checks = sub.add_parser("checks", help="list the check registry (text or JSON)")
     checks_command.add_arguments(checks)
     from pytest_argo_conformance.command import bundle_command, verify_command
@@ -182,6 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pytest_argo_conformance.command import mutants_command
 
         return mutants_command.run(args, rest)
+    if args.command == "scale":
+        from pytest_argo_conformance.command import scale_command
+
+        return scale_command.run(args, rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     from pytest_argo_conformance.process import signals

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from html import escape
 
-from pytest_argo_conformance.matrix import views
+from pytest_argo_conformance.matrix import plots, views
 from pytest_argo_conformance.matrix.model import Cell, Matrix, Outcome
 
 # Background and text colour per outcome (also used by the browser test to find them in a screenshot).
@@ -30,6 +31,7 @@ td.cell.differs { box-shadow: inset 0 0 0 3px #1f2328; }
 .legend span.differs { box-shadow: inset 0 0 0 3px #1f2328; }
 .suite, .images, .notes { color: #57606a; font-size: 12px; }
 .reason { font-family: ui-monospace, monospace; font-size: 12px; white-space: pre-wrap; }
+.plots img { display: block; max-width: 100%; height: auto; margin: 4px 0 16px; border: 1px solid #d0d7de; }
 """
 
 
@@ -45,6 +47,7 @@ def render_html(matrix: Matrix) -> str:
         body += _grid(matrix, topology, differing)
     if not matrix.cells:
         body.append("<p>No results were recorded.</p>")
+    body += _plots(matrix)
     body += _failures(views.problems(matrix))
     body += _reasons("Skips", views.grouped_reasons(matrix, Outcome.SKIPPED))
     body += _reasons("Known failures (xfail)", views.grouped_reasons(matrix, Outcome.KNOWN_FAIL))
@@ -139,6 +142,23 @@ def _cell(cell: Cell | None, build: str, differing: set[tuple[str, str, str]]) -
         f'<td class="{classes}" data-build="{escape(cell.build)}" data-check="{escape(cell.check)}" '
         f'title="{escape(chr(10).join(tip))}">{text}</td>'
     )
+
+
+def _plots(matrix: Matrix) -> list[str]:
+    """The scale lane's completed-workflows plot of each topology that has one, inline as PNG data."""
+    topologies = plots.series_topologies(matrix)
+    if not topologies:
+        return []
+    lines = ['<section class="plots">', "<h2>Scale: completed workflows over time</h2>"]
+    for topology in topologies:
+        png = plots.completed_plot_png(matrix, topology)
+        if png is None:
+            continue
+        alt = f"Completed workflows over time — {matrix.topology_title(topology)}"
+        width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
+        lines.append(f'<img data-topology="{escape(topology)}" alt="{escape(alt)}" width="{width}" height="{height}" '
+                     f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
+    return lines + ["</section>"]
 
 
 def _failures(cells: list[Cell]) -> list[str]:

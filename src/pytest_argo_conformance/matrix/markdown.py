@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pytest_argo_conformance.matrix import views
+from pytest_argo_conformance.matrix import plots, views
 from pytest_argo_conformance.matrix.model import Cell, Matrix, Outcome
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -26,6 +26,7 @@ def render_markdown(matrix: Matrix, *, max_listed: int = 100) -> str:
         lines += ["", f"{legend}, `{views.ABSENT}` not run, `{views.DIFFERS}` differs from the baseline build"]
     else:
         lines += ["", "_No results were recorded._"]
+    lines += _plots(matrix)
     lines += _failures(views.problems(matrix), max_listed)
     lines += _reasons("Skips", views.grouped_reasons(matrix, Outcome.SKIPPED))
     lines += _reasons("Known failures (xfail)", views.grouped_reasons(matrix, Outcome.KNOWN_FAIL))
@@ -95,6 +96,18 @@ def _symbol(cell: Cell | None, differs: bool) -> str:
     if cell.outcome in (Outcome.FAILED, Outcome.ERROR):
         symbol = f"**{symbol}**"
     return f"{symbol} {views.DIFFERS}" if differs else symbol
+
+
+def _plots(matrix: Matrix) -> list[str]:
+    """A link per topology to its completed-workflows plot, which `write_all` writes beside matrix.md."""
+    topologies = plots.series_topologies(matrix)
+    if not topologies:
+        return []
+    lines = ["", "### Scale: completed workflows over time", ""]
+    for topology in topologies:
+        name = plots.completed_plot_filename(topology)
+        lines.append(f"- Topology {_code(topology)}: [{_text(name)}]({name})")
+    return lines
 
 
 def _failures(cells: list[Cell], max_listed: int) -> list[str]:

@@ -7,12 +7,15 @@ writers (`json_io`, `markdown`, `html`) only read it.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from pytest_argo_conformance.matrix._parse import dict_of, list_of, need, optional
+
+Points = list[list[float]]  # [[x, y], ...], e.g. [seconds since the first submission, workflows completed so far]
 
 SCHEMA_VERSION = 1
 
@@ -78,6 +81,7 @@ class Cell:
     reason: str = ""  # one line: the failure message or skip reason (pass `reprcrash.message`, not a traceback)
     nodeid: str = ""
     figures: dict[str, float] = field(default_factory=dict)  # e.g. {"controller_cpu_millicores": 120.0}
+    series: dict[str, Points] = field(default_factory=dict)  # e.g. {"scale.completed": [[0.0, 0.0], [4.2, 10.0]]}
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -88,7 +92,7 @@ class Cell:
         return (self.build, self.topology, self.check)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "build": self.build,
             "topology": self.topology,
             "check": self.check,
@@ -100,6 +104,9 @@ class Cell:
             "figures": dict(self.figures),
             "notes": list(self.notes),
         }
+        if self.series:  # optional: matrices without series read and write as before
+            data["series"] = {name: [list(point) for point in points] for name, points in self.series.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: object, where: str = "cell") -> Cell:
@@ -117,8 +124,24 @@ class Cell:
             reason=optional(data, "reason", str, "", where),
             nodeid=optional(data, "nodeid", str, "", where),
             figures={k: float(v) for k, v in dict_of(data, "figures", (int, float), where).items()},
+            series={name: parse_points(points, f"{where}.series[{name!r}]")
+                    for name, points in dict_of(data, "series", list, where).items()},
             notes=list_of(data, "notes", str, where),
         )
+
+
+def parse_points(raw: object, where: str) -> Points:
+    """A series' points from decoded JSON: a list of [x, y] pairs of finite numbers; else a one-line ValueError."""
+    if not isinstance(raw, list):
+        raise ValueError(f"{where}: expected a list of [x, y] points, got {raw!r:.60}")
+    points: Points = []
+    for i, point in enumerate(raw):
+        numbers = isinstance(point, list) and len(point) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in point)
+        if not numbers:
+            raise ValueError(f"{where}[{i}]: expected a point [x, y] of two finite numbers, got {point!r:.60}")
+        points.append([float(point[0]), float(point[1])])
+    return points
 
 
 def combine_phases(earlier: Cell, later: Cell) -> Cell:
@@ -143,6 +166,7 @@ def combine_phases(earlier: Cell, later: Cell) -> Cell:
         reason=kept.reason or other.reason,
         nodeid=earlier.nodeid or later.nodeid,
         figures={**earlier.figures, **later.figures},
+        series={**earlier.series, **later.series},
         notes=notes,
     )
 

@@ -18,6 +18,7 @@ PROP_TOPOLOGY = "argo.topology"
 PROP_CHECK = "argo.check"
 PROP_SUITE = "argo.suite"
 PROP_FIGURE_PREFIX = "argo.figure."
+PROP_SERIES_PREFIX = "argo.series."  # argo.series.scale.completed = [[0.0,0.0],[4.2,10.0]] (a JSON string)
 PROP_NOTE = "argo.note"
 PROP_VARIANT = "argo.topology_variant"  # what the topology was on this cluster, when not just its id
 PROP_STATEMENT = "argo.statement"  # the check's registry entry: id, area, statement (tab-separated)

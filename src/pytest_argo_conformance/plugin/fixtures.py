@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,6 +18,7 @@ from pytest_argo_conformance.plugin import run
 from pytest_argo_conformance.plugin.cells import (
     PROP_FIGURE_PREFIX,
     PROP_NOTE,
+    PROP_SERIES_PREFIX,
     PROP_VARIANT,
     PROP_VERSION_PREFIX,
     CellTarget,
@@ -175,18 +178,28 @@ def teardown(request: pytest.FixtureRequest, what: str, call: Callable[[], objec
 
 @pytest.fixture
 def argo_record(request: pytest.FixtureRequest) -> Recorder:
-    """Record a figure (`argo_record.figure("controller.memory_mib", 41.5)`) or a note for this cell."""
+    """Record a figure (`argo_record.figure("controller.memory_mib", 41.5)`), a series of [x, y] points
+    (`argo_record.series("scale.completed", [(0.0, 0), (4.2, 10)])`) or a note for this cell."""
     return Recorder(request.node)
 
 
 class Recorder:
-    """`argo_record`: figures and notes that go into this check's cell of the matrix."""
+    """`argo_record`: figures, series and notes that go into this check's cell of the matrix."""
 
     def __init__(self, item: pytest.Item) -> None:
         self._item = item
 
     def figure(self, name: str, value: float) -> None:
         self._item.user_properties.append((PROP_FIGURE_PREFIX + name, float(value)))
+
+    def series(self, name: str, points: Sequence[tuple[float, float]]) -> None:
+        """A series of [x, y] points, rounded to 3 decimals; it travels as one JSON string (user_properties cross
+        xdist workers as plain values) and lands in JUnit XML as one <property>. Recording a name again replaces it."""
+        rounded = [[round(float(x), 3), round(float(y), 3)] for x, y in points]
+        bad = next((point for point in rounded if not all(math.isfinite(v) for v in point)), None)
+        if bad is not None:
+            raise ValueError(f"series {name!r}: point {bad} is not two finite numbers")
+        self._item.user_properties.append((PROP_SERIES_PREFIX + name, json.dumps(rounded, separators=(",", ":"))))
 
     def note(self, text: str) -> None:
         self._item.user_properties.append((PROP_NOTE, text))

@@ -13,6 +13,8 @@ from pytest_argo_conformance.components.argo.build_refs import BuildError, Contr
 from pytest_argo_conformance.components.argo.topologies import TOPOLOGIES, Topology, topology_ids
 from pytest_argo_conformance.config.versions import version
 from pytest_argo_conformance.plugin.nightly import Quarantined, Rerun, load_quarantine, load_rerun
+from pytest_argo_conformance.plugin.scale_options import scale_settings
+from pytest_argo_conformance.scale.settings import ScaleSettings
 
 PROVIDERS = ("auto", "kind", "existing", "local")
 DEFAULT_REPORT_DIR = "argo-conformance-report"
@@ -126,6 +128,24 @@ OPTIONS = (
         "to themselves",
         metavar="N",
     ),
+    Option(
+        "--argo-scale-workflows",
+        "run the scale lane (suites/test_scale.py; argo-conformance scale sets it): N workflows per build through one "
+        "controller, their pods on KWOK's simulated nodes; without it the scale checks are not collected",
+        metavar="N",
+    ),
+    Option("--argo-scale-pods", "pods per workflow in the scale lane (default 2)", metavar="N"),
+    Option("--argo-scale-pod-seconds", "how long each simulated pod runs in the scale lane (default 5)",
+           metavar="SECONDS"),
+    Option("--argo-scale-burst", "workflows the scale lane submits together, one burst every 5 s (default 100)",
+           metavar="N"),
+    Option("--argo-scale-nodes", "simulated nodes of the scale lane (default 50)", metavar="N"),
+    Option(
+        "--argo-scale-tolerance",
+        "the scale gate: a build fails when its throughput or p95 submit-to-end latency is worse than its reference "
+        "build's (same run, same settings) by more than PCT percent (default 30)",
+        metavar="PCT",
+    ),
 )
 
 
@@ -149,6 +169,7 @@ class Settings:
     rerun: Rerun | None  # --argo-rerun-failed
     quarantine: tuple[Quarantined, ...]  # --argo-quarantine
     lookahead: int  # --argo-lookahead: checks whose workflows are submitted ahead (plugin/lookahead.py)
+    scale: ScaleSettings | None  # --argo-scale-*: the scale lane, when asked for
     origins: tuple[tuple[str, str], ...]  # (option, where its value came from), for the report header
 
     @property
@@ -238,6 +259,7 @@ def load(config: pytest.Config) -> Settings:
         rerun=rerun,
         quarantine=load_quarantine(values["argo_quarantine"]) if values["argo_quarantine"] else (),
         lookahead=_lookahead(values["argo_lookahead"]),
+        scale=scale_settings(values),
         origins=tuple(origins),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 from typing import Any
 
@@ -15,7 +16,9 @@ from pytest_argo_conformance.matrix.model import (
     CheckStatement,
     Matrix,
     Outcome,
+    Points,
     one_line,
+    parse_points,
     phase_outcome,
 )
 from pytest_argo_conformance.plugin import cells
@@ -62,6 +65,7 @@ class MatrixRecorder:
             elif key.startswith(cells.PROP_DIGEST_PREFIX) and str(single[cells.PROP_BUILD]) in matrix.builds:
                 build = matrix.builds[str(single[cells.PROP_BUILD])]
                 build.digests[key.removeprefix(cells.PROP_DIGEST_PREFIX)] = str(value)
+        series, dropped = _series(props)
         matrix.add(
             _cell(
                 single,
@@ -74,7 +78,8 @@ class MatrixRecorder:
                     for k, v in props
                     if k.startswith(cells.PROP_FIGURE_PREFIX)
                 },
-                notes=[str(v) for k, v in props if k == cells.PROP_NOTE],
+                series=series,
+                notes=[str(v) for k, v in props if k == cells.PROP_NOTE] + dropped,
             )
         )
 
@@ -161,6 +166,24 @@ def _cell(single: dict[str, object], **rest: Any) -> Cell:
     """A cell of the check whose properties (`cells.PROP_*`) are `single`."""
     return Cell(build=str(single[cells.PROP_BUILD]), topology=str(single[cells.PROP_TOPOLOGY]),
                 check=str(single[cells.PROP_CHECK]), suite=str(single[cells.PROP_SUITE]), **rest)
+
+
+def _series(props: list[tuple[str, object]]) -> tuple[dict[str, Points], list[str]]:
+    """The `argo.series.<name>` properties (JSON strings of [x, y] points) as the cell's series; a malformed one is
+    dropped with a note saying why (a bad plot must not lose the check's result)."""
+    series: dict[str, Points] = {}
+    dropped: list[str] = []
+    for key, value in props:
+        if not key.startswith(cells.PROP_SERIES_PREFIX):
+            continue
+        name = key.removeprefix(cells.PROP_SERIES_PREFIX)
+        try:
+            series[name] = parse_points(json.loads(str(value)), f"series {name!r}")
+        except json.JSONDecodeError as exc:
+            dropped.append(f"dropped series {name!r}: not JSON ({exc.msg})")
+        except ValueError as exc:
+            dropped.append(f"dropped {exc}")
+    return series, dropped
 
 
 def _reason(report: pytest.TestReport) -> str:

@@ -23,7 +23,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")  # <area>.<na
 AREAS = (
     "control-flow", "retries", "parallelism", "deadlines", "parameters", "artifacts", "templates", "exit-hooks",
     "synchronization", "memoization", "suspend", "cron", "pod-spec", "gc", "server", "controllers", "kueue", "gpu",
-    "workflows",
+    "workflows", "scale",
 )
 
 

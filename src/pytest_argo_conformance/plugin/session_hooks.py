@@ -41,6 +41,8 @@ def start(config: pytest.Config) -> None:
 
     config.addinivalue_line("markers", f"{SERIAL_MARKER}(reason): the check keeps the cluster to itself (it measures "
                             "concurrency, capacity or quota): no workflow submitted ahead runs beside it")
+    config.addinivalue_line("markers", f"{SCALE_MARKER}: a check of the scale lane (suites/test_scale.py): collected "
+                            "only with --argo-scale-workflows N (argo-conformance scale)")
     config.pluginmanager.register(redaction.Redaction(config), "argo-conformance-redaction")  # tokens never leave
     config.stash[SETTINGS_KEY] = settings = options.load(config)
     config.stash[RUN_ID_KEY] = _run_id(config)
@@ -49,6 +51,8 @@ def start(config: pytest.Config) -> None:
     if signals.install(lambda line: _announce(config, line)):  # SIGTERM ends the run as Ctrl-C does
         config.add_cleanup(signals.uninstall)
     config.pluginmanager.register(fixtures, "argo-conformance-fixtures")
+    config.pluginmanager.register(importlib.import_module("pytest_argo_conformance.plugin.scale_fixtures"),
+                                  "argo-conformance-scale-fixtures")
     for name in SCENARIO_PLUGINS:
         config.pluginmanager.import_plugin(name)
     # --argo-suites / pytest_argo_suite_paths: collected beside what was given to pytest
@@ -171,6 +175,9 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]
 @pytest.hookimpl(trylast=True)  # after pytest's own ordering, which keeps each cell's checks together
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     rerun = config.stash[SETTINGS_KEY].rerun
+    if config.stash[SETTINGS_KEY].scale is None:  # the scale lane only when asked for (it takes minutes per build)
+        _deselect(config, items, [i for i in items if i.get_closest_marker(SCALE_MARKER)],
+                  "the scale lane; run it with argo-conformance scale or --argo-scale-workflows N")
     not_again: list[pytest.Item] = []
     for item in items:
         target = target_of(item)
@@ -201,6 +208,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if rerun is not None:
         _deselect(config, items, not_again, f"not failed in {rerun.source}")
     _serial_last(items)
+
+
+SCALE_MARKER = "argo_scale"
 
 
 def _serial_last(items: list[pytest.Item]) -> None:

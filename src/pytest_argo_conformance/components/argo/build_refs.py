@@ -119,15 +119,16 @@ def _classify(text: str, ref: str) -> Source:
 
 
 def patch_file(ref: str) -> Path | None:
-    """The patch of a VERSION+patch:FILE ref: a file path, or the name of a packaged mutant (suites/mutants)."""
+    """The patch of a VERSION+patch:FILE ref: a file path, or the name of a packaged mutant (suites/mutants, or
+    suites/scale-mutants: the scale lane's, which no functional check can see and the mutation score leaves out)."""
     from pytest_argo_conformance.config.paths import suites_dir
 
     match = PATCHED_RE.match(ref)
     if match is None:
         return None
     given = Path(match["patch"]).expanduser()
-    packaged = suites_dir() / "mutants" / f"{match['patch']}.patch"
-    return next((p.resolve() for p in (given, packaged) if p.is_file()), None)
+    packaged = [suites_dir() / folder / f"{match['patch']}.patch" for folder in ("mutants", "scale-mutants")]
+    return next((p.resolve() for p in (given, *packaged) if p.is_file()), None)
 
 
 def base_version(ref: str) -> str:

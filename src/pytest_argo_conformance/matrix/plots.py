@@ -1,0 +1,62 @@
+"""Plots of the cells' series as PNG: one line per build, one plot per topology.
+
+matplotlib is imported when a plot is drawn (a matrix without series never loads it), through the Agg canvas
+and a bare `Figure`: no pyplot, so no global figure state.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pytest_argo_conformance.matrix.model import Matrix
+
+COMPLETED = "scale.completed"  # the scale lane's series: [seconds since the first submission, completed so far]
+SIZE = (8.0, 4.5)  # inches
+DPI = 100  # so a plot is 800 x 450 pixels
+
+
+def series_topologies(matrix: Matrix, series: str = COMPLETED) -> list[str]:
+    """The topologies with at least one cell that has `series`, sorted."""
+    return sorted({c.topology for c in matrix.cells.values() if series in c.series})
+
+
+def completed_plot_filename(topology: str) -> str:
+    """The PNG's name in the report directory, which the Markdown matrix links to: scale-completed-<topology>.png."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in topology)
+    return f"scale-completed-{safe}.png"
+
+
+def completed_plot_png(matrix: Matrix, topology: str, series: str = COMPLETED) -> bytes | None:
+    """Completed workflows over time in `topology`: one line per build (baseline first), labelled with the build;
+    "build · check" when a build has the series in more than one check. None when no cell there has it."""
+    lines: list[tuple[str, list[list[float]]]] = []
+    for build in matrix.builds_order():
+        found = [c for c in matrix.sorted_cells() if c.build == build and c.topology == topology and series in c.series]
+        for cell in found:
+            label = build if len(found) == 1 else f"{build} · {cell.check}"
+            lines.append((label, cell.series[series]))
+    if not lines:
+        return None
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=SIZE, dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for label, points in lines:
+        # a count that holds until the next point: steps, not slopes between samples
+        axes.plot([x for x, _ in points], [y for _, y in points], label=label, drawstyle="steps-post", linewidth=1.8)
+    axes.set_title(f"Completed workflows over time — {matrix.topology_title(topology)}")
+    axes.set_xlabel("seconds since the first submission")
+    axes.set_ylabel("workflows completed")
+    axes.set_xlim(left=0)
+    axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.grid(True, alpha=0.4)
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

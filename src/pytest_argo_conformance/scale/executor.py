@@ -1,0 +1,94 @@
+"""A stand-in for the one thing Argo's executor does that the controller waits for.
+
+In a real pod, the `wait` container reports the step's outputs as a WorkflowTaskResult named after the node and
+labels it `workflows.argoproj.io/report-outputs-completed=true`; the controller (v3.5 and later) does not let a
+succeeded pod's node succeed before that. On a simulated node no container runs, so for each of the lane's pods
+that KWOK has made Running this stand-in creates that task result (no outputs: the lane's workflows have none),
+with the labels and owner the executor would give it. It is named as a stand-in in the README and the matrix notes;
+it talks to the API server with the run's own credentials, so its requests are not counted as the controller's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from pytest_argo_conformance.components.kwok.nodes import LANE_LABEL
+from pytest_argo_conformance.config.timeouts import API_REQUEST
+from pytest_argo_conformance.scale.watching import EventStream, pods
+
+log = logging.getLogger(__name__)
+
+NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
+WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
+COMPLETED_LABEL = "workflows.argoproj.io/report-outputs-completed"
+INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
+WORKERS = 4  # task results created at once
+
+
+class StandInExecutor:
+    """For run `lane`'s pods in `namespace`: one WorkflowTaskResult each, once KWOK has made the pod Running."""
+
+    def __init__(self, api: client.ApiClient, namespace: str, lane: str) -> None:
+        self.api = api
+        self.namespace = namespace
+        self.lane = lane
+        self.reported: set[str] = set()
+        self.created = 0
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="stand-in executor")
+        self._stream = EventStream(pods(api, namespace), f"{LANE_LABEL}={lane}", self._on_pod,
+                                   f"the lane's pods in {namespace}")
+
+    def start(self) -> StandInExecutor:
+        self._stream.start()
+        return self
+
+    def stop(self) -> None:
+        self._stream.stop()
+        self._pool.shutdown(wait=True)
+
+    def _on_pod(self, kind: str, pod: dict[str, Any]) -> None:
+        if kind == "DELETED" or pod.get("status", {}).get("phase") not in ("Running", "Succeeded"):
+            return
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            if uid in self.reported:
+                return
+            self.reported.add(uid)
+        self._pool.submit(self._report, pod)
+
+    def _report(self, pod: dict[str, Any]) -> None:
+        meta = pod["metadata"]
+        annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
+        owner = next((o for o in meta.get("ownerReferences") or [] if o.get("kind") == "Workflow"), None)
+        node_id, workflow = annotations.get(NODE_ID_ANNOTATION), labels.get(WORKFLOW_LABEL)
+        if not node_id or not workflow or owner is None:
+            self.errors.append(f"pod {meta['name']}: no node id, workflow label or Workflow owner to report for")
+            return
+        body = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "WorkflowTaskResult",
+            "metadata": {
+                "name": node_id,
+                "labels": {WORKFLOW_LABEL: workflow, COMPLETED_LABEL: "true", LANE_LABEL: self.lane,
+                           **({INSTANCE_LABEL: labels[INSTANCE_LABEL]} if INSTANCE_LABEL in labels else {})},
+                "ownerReferences": [{"apiVersion": owner["apiVersion"], "kind": "Workflow", "name": owner["name"],
+                                     "uid": owner["uid"]}],
+            },
+        }
+        try:
+            client.CustomObjectsApi(self.api).create_namespaced_custom_object(
+                "argoproj.io", "v1alpha1", self.namespace, "workflowtaskresults", body, _request_timeout=API_REQUEST)
+        except ApiException as exc:
+            if exc.status != 409:  # already there: the executor's create is idempotent too
+                self.errors.append(f"task result {node_id}: {exc.status} {exc.reason}")
+            return
+        with self._lock:
+            self.created += 1
