@@ -46,6 +46,13 @@ CASES = [
         ["--argo-provider", "existing", "--kubeconfig", "/nonexistent/kubeconfig"],
         "kubeconfig /nonexistent/kubeconfig not found",
     ),
+    (["--argo-scale-workflows", "many"], "--argo-scale-workflows 'many': give a whole number of at least 1"),
+    (["--argo-scale-workflows", "0"], "--argo-scale-workflows '0': give a whole number of at least 1"),
+    (["--argo-scale-workflows", "10", "--argo-scale-tolerance", "-5"],
+     "--argo-scale-tolerance '-5': give a number of at least 0"),
+    (["--argo-scale-workflows", "10", "--argo-scale-pod-seconds", "nan"],
+     "--argo-scale-pod-seconds 'nan': give a number of at least 0"),
+    (["--argo-scale-pods", "3"], "--argo-scale-pods applies to the scale lane only: add --argo-scale-workflows N"),
 ]
 
 

@@ -65,24 +65,11 @@ class StandInExecutor:
         self._pool.submit(self._report, pod)
 
     def _report(self, pod: dict[str, Any]) -> None:
-        meta = pod["metadata"]
-        annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
-        owner = next((o for o in meta.get("ownerReferences") or [] if o.get("kind") == "Workflow"), None)
-        node_id, workflow = annotations.get(NODE_ID_ANNOTATION), labels.get(WORKFLOW_LABEL)
-        if not node_id or not workflow or owner is None:
-            self.errors.append(f"pod {meta['name']}: no node id, workflow label or Workflow owner to report for")
+        body = task_result(pod, self.lane)
+        if isinstance(body, str):
+            self.errors.append(body)
             return
-        body = {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "WorkflowTaskResult",
-            "metadata": {
-                "name": node_id,
-                "labels": {WORKFLOW_LABEL: workflow, COMPLETED_LABEL: "true", LANE_LABEL: self.lane,
-                           **({INSTANCE_LABEL: labels[INSTANCE_LABEL]} if INSTANCE_LABEL in labels else {})},
-                "ownerReferences": [{"apiVersion": owner["apiVersion"], "kind": "Workflow", "name": owner["name"],
-                                     "uid": owner["uid"]}],
-            },
-        }
+        node_id = body["metadata"]["name"]
         try:
             client.CustomObjectsApi(self.api).create_namespaced_custom_object(
                 "argoproj.io", "v1alpha1", self.namespace, "workflowtaskresults", body, _request_timeout=API_REQUEST)
@@ -92,3 +79,25 @@ class StandInExecutor:
             return
         with self._lock:
             self.created += 1
+
+
+def task_result(pod: dict[str, Any], lane: str) -> dict[str, Any] | str:
+    """The WorkflowTaskResult the executor would write for this pod, completed and without outputs; or why there is
+    none to write (the pod lacks what names its node and workflow)."""
+    meta = pod["metadata"]
+    annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
+    owner = next((o for o in meta.get("ownerReferences") or [] if o.get("kind") == "Workflow"), None)
+    node_id, workflow = annotations.get(NODE_ID_ANNOTATION), labels.get(WORKFLOW_LABEL)
+    if not node_id or not workflow or owner is None:
+        return f"pod {meta.get('name')}: no node id, workflow label or Workflow owner to report for"
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTaskResult",
+        "metadata": {
+            "name": node_id,
+            "labels": {WORKFLOW_LABEL: workflow, COMPLETED_LABEL: "true", LANE_LABEL: lane,
+                       **({INSTANCE_LABEL: labels[INSTANCE_LABEL]} if INSTANCE_LABEL in labels else {})},
+            "ownerReferences": [{"apiVersion": owner["apiVersion"], "kind": "Workflow", "name": owner["name"],
+                                 "uid": owner["uid"]}],
+        },
+    }

@@ -7,6 +7,7 @@ every workflow, pod and task result it made before it returns (so that the next 
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -33,6 +34,7 @@ from pytest_argo_conformance.scale.watching import EventStream
 log = logging.getLogger(__name__)
 
 SUBMITTERS = 8  # workflows created at once within a burst
+CONNECTIONS = 32  # the lane's client keeps this many connections open
 PROGRESS_EVERY = 15.0  # seconds between two progress lines
 ENDED = ("Succeeded", "Failed", "Error")
 
@@ -98,6 +100,7 @@ class _Follower:
 def run(api: client.ApiClient, namespace: str, controller: Controller, bodies: list[Workflow], settings: ScaleSettings,
         lane: str, run_id: str, kwok: Kwok | None = None) -> ScaleResult:
     """Submit `bodies` (prepared: labelled for the lane and the cell) in bursts, follow them to their end, measure."""
+    api = _wide(api)
     observed = stats.Observed()
     pod = controller_pod(api, controller.namespace, controller.selector)
     counter = RequestCounter(api, pod, run_id, f"argo-conformance-scale-{namespace}")
@@ -135,6 +138,13 @@ def run(api: client.ApiClient, namespace: str, controller: Controller, bodies: l
                             after - before)
     return ScaleResult(observed, figures, stats.completed_series(observed), stats.queue_series(observed, sampler.taken),
                        notes)
+
+
+def _wide(api: client.ApiClient) -> client.ApiClient:
+    """A client like `api` whose connection pool serves the submitters, the watches and the sampler at once."""
+    configuration = copy.copy(api.configuration)
+    configuration.connection_pool_maxsize = CONNECTIONS
+    return client.ApiClient(configuration)
 
 
 def _submit(api: client.ApiClient, namespace: str, bodies: list[Workflow], settings: ScaleSettings,

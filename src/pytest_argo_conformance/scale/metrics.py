@@ -162,6 +162,7 @@ class RequestCounter:
         self.run_id = run_id
         self.flowcontrol = client.FlowcontrolApiserverV1Api(api)
         self.level = FALLBACK_PRIORITY_LEVEL
+        self.created = False
 
     def create(self) -> None:
         try:
@@ -170,23 +171,15 @@ class RequestCounter:
         except client.exceptions.ApiException as exc:
             if exc.status != 404:
                 raise
-        body: Any = {
-            "apiVersion": "flowcontrol.apiserver.k8s.io/v1", "kind": "FlowSchema",
-            "metadata": {"name": self.name, "labels": owner_labels(self.run_id)},
-            "spec": {
-                "priorityLevelConfiguration": {"name": self.level},
-                "matchingPrecedence": PRECEDENCE,
-                "distinguisherMethod": {"type": "ByUser"},
-                "rules": [{
-                    "subjects": [{"kind": "ServiceAccount", "serviceAccount": {
-                        "name": self.pod.service_account, "namespace": self.pod.namespace}}],
-                    "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"], "clusterScope": True,
-                                       "namespaces": ["*"]}],
-                    "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-                }],
-            },
-        }
-        self.flowcontrol.create_flow_schema(body, _request_timeout=API_REQUEST)
+        body: Any = flow_schema(self.name, self.pod.service_account, self.pod.namespace, self.level, self.run_id)
+        try:
+            self.flowcontrol.create_flow_schema(body, _request_timeout=API_REQUEST)
+        except client.exceptions.ApiException as exc:
+            if exc.status == 409:
+                raise RuntimeError(f"FlowSchema {self.name} already exists and is not this run's: it is left as it "
+                                   "is; remove it, or run again (the name carries the run's id)") from None
+            raise
+        self.created = True
 
     def count(self) -> float:
         """Requests dispatched for the schema so far (0 before the API server has seen one)."""
@@ -194,4 +187,26 @@ class RequestCounter:
         return sum(samples(text, "apiserver_flowcontrol_dispatched_requests_total", flow_schema=self.name))
 
     def delete(self) -> None:
+        if not self.created:
+            return
         delete_quietly(self.flowcontrol.delete_flow_schema, self.name, _request_timeout=API_REQUEST)
+
+
+def flow_schema(name: str, service_account: str, namespace: str, level: str, run_id: str) -> dict[str, Any]:
+    """A FlowSchema that matches every request of one service account and nothing else, at priority level `level`."""
+    return {
+        "apiVersion": "flowcontrol.apiserver.k8s.io/v1", "kind": "FlowSchema",
+        "metadata": {"name": name, "labels": owner_labels(run_id)},
+        "spec": {
+            "priorityLevelConfiguration": {"name": level},
+            "matchingPrecedence": PRECEDENCE,
+            "distinguisherMethod": {"type": "ByUser"},
+            "rules": [{
+                "subjects": [{"kind": "ServiceAccount", "serviceAccount": {"name": service_account,
+                                                                           "namespace": namespace}}],
+                "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"], "clusterScope": True,
+                                   "namespaces": ["*"]}],
+                "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            }],
+        },
+    }
