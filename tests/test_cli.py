@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_argo_conformance.command import main as cli
+from pytest_main import record_pytest_main
 from scripts import script
 
 
@@ -42,20 +43,8 @@ def test_console_script_is_installed() -> None:
     assert done.returncode == 0 and "argo-conformance" in done.stdout
 
 
-def _record_pytest_main(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """pytest.main replaced by a recorder of its arguments (one list per call)."""
-    seen: list[list[str]] = []
-
-    def main(args: list[str]) -> int:
-        seen.append(args)
-        return 0
-
-    monkeypatch.setattr(pytest, "main", main)
-    return seen
-
-
 def test_run_passes_pytest_arguments_and_provider(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen = _record_pytest_main(monkeypatch)
+    seen = record_pytest_main(monkeypatch)
     assert cli.main(["run", "--provider", "local", "-k", "dropin", "--argo-topology=dropin-global"]) == 0
     suites, *rest = seen[0]
     assert suites.endswith("suites")
@@ -65,7 +54,7 @@ def test_run_passes_pytest_arguments_and_provider(monkeypatch: pytest.MonkeyPatc
 
 
 def test_run_shows_progress_live_unless_a_log_level_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen = _record_pytest_main(monkeypatch)
+    seen = record_pytest_main(monkeypatch)
     assert cli.main(["run", "-k", "dropin"]) == 0
     assert cli.main(["run", "--log-cli-level=DEBUG"]) == 0
     assert cli.main(["run", "-o", "log_cli_level=WARNING"]) == 0
@@ -112,7 +101,7 @@ def test_run_puts_topologies_side_by_side_unless_told_otherwise(monkeypatch: pyt
     from pytest_argo_conformance.providers import registry
 
     monkeypatch.setattr(registry, "docker_answers", lambda: False)  # auto is the local provider here
-    seen = _record_pytest_main(monkeypatch)
+    seen = record_pytest_main(monkeypatch)
     assert cli.main(["run"]) == 0
     assert cli.main(["run", "--workers", "5"]) == 0
     assert cli.main(["run", "--workers", "1"]) == 0
@@ -156,7 +145,7 @@ def test_run_with_kind_runs_the_topologies_one_after_another(
     from pytest_argo_conformance.providers import registry
 
     monkeypatch.setattr(registry, "docker_answers", lambda: True)
-    seen = _record_pytest_main(monkeypatch)
+    seen = record_pytest_main(monkeypatch)
     assert cli.main(["run"]) == 0
     assert cli.main(["run", "--provider", "local"]) == 0
     assert cli.main(["run", "--argo-provider=kind", "--workers", "3"]) == 0

@@ -7,17 +7,7 @@ import pytest
 
 from pytest_argo_conformance.command import main as cli
 from pytest_argo_conformance.config.paths import suites_dir
-
-
-def _record_pytest_main(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    seen: list[list[str]] = []
-
-    def main(args: list[str]) -> int:
-        seen.append(args)
-        return 0
-
-    monkeypatch.setattr(pytest, "main", main)
-    return seen
+from pytest_main import record_pytest_main
 
 
 def _value(args: list[str], option: str) -> str:
@@ -25,7 +15,7 @@ def _value(args: list[str], option: str) -> str:
 
 
 def test_scale_runs_the_scale_suite_on_one_controller_with_its_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen = _record_pytest_main(monkeypatch)
+    seen = record_pytest_main(monkeypatch)
     assert cli.main(["scale", "--provider", "local", "--argo-controller", "slow=v3.7.18+patch:slow-reconcile"]) == 0
     (args,) = seen
     assert args[0] == str(suites_dir() / "test_scale.py")
@@ -39,7 +29,7 @@ def test_scale_runs_the_scale_suite_on_one_controller_with_its_defaults(monkeypa
 
 
 def test_scale_settings_and_the_users_own_spelling(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen = _record_pytest_main(monkeypatch)
+    seen = record_pytest_main(monkeypatch)
     cli.main(["scale", "--workflows", "50", "--pod-seconds", "1.5", "--argo-scale-nodes=7",
               "--argo-topology", "native-namespaced"])
     (args,) = seen

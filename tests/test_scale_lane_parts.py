@@ -3,6 +3,7 @@ executor's task result, the FlowSchema, the metrics parser and KWOK's configurat
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def test_completed_series_starts_at_zero_and_is_thinned() -> None:
     assert series[0] == (0.0, 0.0)
     assert series[-1] == (100.0, 1000.0)
     assert len(series) == stats.MAX_POINTS
-    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(series, series[1:]))
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in itertools.pairwise(series))
 
 
 @pytest.mark.parametrize(("throughput", "p95", "fails"), [
@@ -183,3 +184,23 @@ def test_kwok_manages_only_the_runs_nodes(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert "--manage-all-nodes=false" in kwok.argv
     assert f"--manage-nodes-with-label-selector={LANE_LABEL}=run1" in kwok.argv
     assert kwok.argv[kwok.argv.index("--config") + 1].endswith("clusters/kwok/stages.yaml")
+
+
+def test_kwok_gets_a_private_kubeconfig_only_for_another_context(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    """KWOK has no --context: for another context than the current one it gets a copy, in a private folder that goes
+    when it stops (never in the report folder, which CI uploads)."""
+    from pytest_argo_conformance.components.kwok import process
+
+    monkeypatch.setattr(process, "binary", lambda: Path("/opt/kwok"))
+    config = tmp_path / "kubeconfig"
+    config.write_text(yaml.safe_dump({"current-context": "a", "contexts": [{"name": "a"}, {"name": "b"}]}))
+    report = tmp_path / "report"
+    same = process.Kwok(config, "run1", report / "kwok.log", context="a")
+    assert same.private is None and same.argv[same.argv.index("--kubeconfig") + 1] == str(config)
+    other = process.Kwok(config, "run1", report / "kwok.log", context="b")
+    assert other.private is not None and report not in other.private.parents
+    assert yaml.safe_load(other.private.read_text())["current-context"] == "b"
+    assert other.private.stat().st_mode & 0o077 == 0
+    other.stop()
+    assert not other.private.exists()

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import shutil
 import signal
 import subprocess
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -36,10 +38,14 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _with_context(kubeconfig: Path, context: str, copy: Path) -> Path:
+def _with_context(kubeconfig: Path, context: str) -> Path | None:
+    """A private copy of the kubeconfig whose current context is `context` (None when it already is): KWOK has no
+    --context. It holds credentials, so it lives in a folder of its own (mode 0700), never in the report."""
     config = yaml.safe_load(kubeconfig.read_text(encoding="utf-8"))
+    if config.get("current-context") == context:
+        return None
     config["current-context"] = context
-    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(prefix="argo-conformance-kwok-")) / "kubeconfig"
     copy.touch(mode=0o600)
     copy.write_text(yaml.safe_dump(config), encoding="utf-8")
     return copy
@@ -49,8 +55,8 @@ class Kwok:
     """One KWOK process managing run `run_id`'s simulated nodes through `kubeconfig`."""
 
     def __init__(self, kubeconfig: Path, run_id: str, log_file: Path, context: str | None = None) -> None:
-        if context:  # KWOK has no --context: a copy of the kubeconfig whose current context is the one asked for
-            kubeconfig = _with_context(kubeconfig, context, log_file.with_name("kwok-kubeconfig"))
+        self.private = _with_context(kubeconfig, context) if context else None
+        kubeconfig = self.private or kubeconfig
         self.argv = [str(binary()), "--kubeconfig", str(kubeconfig), "--config", str(stages_file()),
                      "--manage-all-nodes=false", f"--manage-nodes-with-label-selector={LANE_LABEL}={run_id}"]
         self.log_file = log_file
@@ -84,6 +90,8 @@ class Kwok:
         return " | ".join(shown) or "(empty log)"
 
     def stop(self) -> None:
+        if self.private is not None:
+            shutil.rmtree(self.private.parent, ignore_errors=True)
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.terminate()
