@@ -14,7 +14,7 @@ import pytest
 from matplotlib import image
 
 from pytest_argo_conformance.matrix import BuildInfo, Cell, Matrix, Outcome, merge, render_html, render_markdown
-from pytest_argo_conformance.matrix.json_io import dumps, loads, read_json
+from pytest_argo_conformance.matrix.json_io import dumps, loads, read_json, write_json
 from pytest_argo_conformance.matrix.model import combine_phases
 from pytest_argo_conformance.matrix.outputs import write_all
 from pytest_argo_conformance.matrix.plots import (
@@ -215,3 +215,15 @@ def test_completed(argo, argo_record):
     result = pytester.runpytest("--argo-topology=upstream-global", "--argo-report-dir=report")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ValueError: series 'scale.completed': point ?inf, 1.0? is not two finite numbers"])
+
+
+def test_render_to_markdown_writes_the_plots_it_links(tmp_path: Path) -> None:
+    from pytest_argo_conformance.command.matrix_commands import main as matrix_main
+
+    source = tmp_path / "in.json"
+    write_json(scale_matrix(), source)
+    out = tmp_path / "out" / "matrix.md"
+    out.parent.mkdir()
+    assert matrix_main(["render", str(source), "--format", "md", "-o", str(out)]) == 0
+    assert "scale-completed-dsp-managed.png" in out.read_text()
+    assert (out.parent / "scale-completed-dsp-managed.png").read_bytes().startswith(PNG_SIGNATURE)

@@ -17,6 +17,7 @@ from pytest_argo_conformance.matrix.json_io import MatrixFileError, dumps, read_
 from pytest_argo_conformance.matrix.markdown import render_markdown
 from pytest_argo_conformance.matrix.merge import MergeError, merge_report
 from pytest_argo_conformance.matrix.model import Matrix
+from pytest_argo_conformance.matrix.outputs import write_plots
 
 RENDERERS: dict[str, Callable[[Matrix], str]] = {"md": render_markdown, "html": render_html}
 
@@ -110,6 +111,8 @@ def run_render(args: argparse.Namespace) -> int:
         return _error("render", str(exc))
     try:
         _emit(RENDERERS[args.format](matrix), args.output)
+        if args.output is not None and args.format == "md":  # the Markdown links to the scale plots beside it
+            write_plots(matrix, args.output.parent)
     except OSError as exc:
         return _write_failed("render", exc)
     return 0
