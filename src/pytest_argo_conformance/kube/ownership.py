@@ -208,6 +208,8 @@ GARBAGE_KINDS = (  # cluster-scoped kinds the suite creates, in the order a dead
     ("rbac.authorization.k8s.io/v1", "ClusterRole"),
     ("scheduling.k8s.io/v1", "PriorityClass"),
     ("apiregistration.k8s.io/v1", "APIService"),
+    ("v1", "Node"),  # the scale lane's simulated nodes (a killed run's KWOK died with it)
+    ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),  # the scale lane's count of the controller's requests
 )
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any
 
 from kubernetes import client
@@ -41,6 +43,10 @@ class StandInExecutor:
         self.reported: set[str] = set()
         self.created = 0
         self.errors: list[str] = []
+        # how far behind the stand-in was: from KWOK making a pod Running to the event reaching it (whole seconds:
+        # the condition's time has no more), and from that event to its task result created
+        self.event_lags: list[float] = []
+        self.report_lags: list[float] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="stand-in executor")
         self._stream = EventStream(pods(api, namespace), f"{LANE_LABEL}={lane}", self._on_pod,
@@ -54,6 +60,10 @@ class StandInExecutor:
         self._stream.stop()
         self._pool.shutdown(wait=True)
 
+    @property
+    def stream(self) -> EventStream:
+        return self._stream
+
     def _on_pod(self, kind: str, pod: dict[str, Any]) -> None:
         if kind == "DELETED" or pod.get("status", {}).get("phase") not in ("Running", "Succeeded"):
             return
@@ -62,9 +72,10 @@ class StandInExecutor:
             if uid in self.reported:
                 return
             self.reported.add(uid)
-        self._pool.submit(self._report, pod)
+        self.event_lags.append(_event_lag(pod))
+        self._pool.submit(self._report, pod, time.monotonic())
 
-    def _report(self, pod: dict[str, Any]) -> None:
+    def _report(self, pod: dict[str, Any], seen_at: float) -> None:
         body = task_result(pod, self.lane)
         if isinstance(body, str):
             self.errors.append(body)
@@ -79,6 +90,7 @@ class StandInExecutor:
             return
         with self._lock:
             self.created += 1
+            self.report_lags.append(time.monotonic() - seen_at)
 
 
 def task_result(pod: dict[str, Any], lane: str) -> dict[str, Any] | str:
@@ -101,3 +113,12 @@ def task_result(pod: dict[str, Any], lane: str) -> dict[str, Any] | str:
                                  "uid": owner["uid"]}],
         },
     }
+
+
+def _event_lag(pod: dict[str, Any]) -> float:
+    """Seconds from the pod's Ready condition (set by KWOK's stage) to now; 0 when it has none."""
+    for condition in pod.get("status", {}).get("conditions") or []:
+        if condition.get("type") == "Ready" and condition.get("lastTransitionTime"):
+            since = datetime.fromisoformat(condition["lastTransitionTime"].replace("Z", "+00:00"))
+            return max(0.0, (datetime.now(timezone.utc) - since).total_seconds())
+    return 0.0

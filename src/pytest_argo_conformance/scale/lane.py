@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ class _Follower:
     def __init__(self, observed: stats.Observed) -> None:
         self.observed = observed
         self.lock = threading.Lock()
+        self.lags: list[float] = []  # seconds from each workflow's finishedAt to the event that showed it ended
 
     def __call__(self, kind: str, wf: dict[str, Any]) -> None:
         if kind == "DELETED":
@@ -95,6 +97,10 @@ class _Follower:
                 self.observed.running[name] = now
             if phase in ENDED and name not in self.observed.ended:
                 self.observed.ended[name] = (now, phase)
+                finished = wf.get("status", {}).get("finishedAt")
+                if finished:  # how late the event came: the controller's own end time has whole seconds only
+                    since = datetime.fromisoformat(finished.replace("Z", "+00:00"))
+                    self.lags.append(max(0.0, (datetime.now(timezone.utc) - since).total_seconds()))
 
 
 def run(api: client.ApiClient, namespace: str, controller: Controller, bodies: list[Workflow], settings: ScaleSettings,
@@ -130,12 +136,20 @@ def run(api: client.ApiClient, namespace: str, controller: Controller, bodies: l
               f"scale: stand-in executor (no container runs on a simulated node) wrote {executor.created} task "
               f"results for {len(executor.reported)} pods"]
     notes += [f"scale: stand-in executor: {e}" for e in executor.errors[:5]]
+    for stream in (workflows, executor.stream):
+        if stream.relists > 1:
+            notes.append(f"scale: watch of {stream.what}: listed again {stream.relists - 1} times (last: "
+                         f"{stream.trouble[-1] if stream.trouble else '?'})")
     notes += [f"scale: sampling: {p}" for p in sampler.problems[:5]]
     if counter.level:
         notes.append(f"scale: API requests counted by the API server for FlowSchema {counter.name} "
                      f"(priority level {counter.level}, as for any service account)")
     figures = stats.figures(observed, sampler.taken, sampler.peak_memory_bytes, sampler.cgroup_peak_bytes,
                             after - before)
+    for name, lags in (("standin_event_lag", executor.event_lags), ("standin_report_lag", executor.report_lags),
+                       ("end_event_lag", follower.lags)):
+        figures[f"scale.{name}_p95_s"] = round(stats.percentile(lags, 95), 2)
+        figures[f"scale.{name}_max_s"] = round(max(lags, default=0.0), 2)
     return ScaleResult(observed, figures, stats.completed_series(observed), stats.queue_series(observed, sampler.taken),
                        notes)
 
