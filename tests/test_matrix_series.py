@@ -227,3 +227,18 @@ def test_render_to_markdown_writes_the_plots_it_links(tmp_path: Path) -> None:
     assert matrix_main(["render", str(source), "--format", "md", "-o", str(out)]) == 0
     assert "scale-completed-dsp-managed.png" in out.read_text()
     assert (out.parent / "scale-completed-dsp-managed.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_scale_figures_are_a_table_per_topology_in_markdown_and_html() -> None:
+    matrix = scale_matrix()
+    for build, throughput in (("upstream", 241.5), ("acme", 96.5)):
+        cell = matrix.get(build, "dsp-managed", "test_completed")
+        assert cell is not None
+        cell.figures.update({"scale.throughput_per_min": throughput, "scale.succeeded": 1000.0})
+    markdown = render_markdown(matrix)
+    assert "| figure (dsp-managed) | upstream | acme |" in markdown
+    assert "| throughput, sustained (workflows/min) | 241.5 | 96.5 |" in markdown
+    assert "| submit to end p95 (s) | – | – |" in markdown  # a figure the cells lack
+    html = render_html(matrix)
+    assert '<table class="scale" data-topology="dsp-managed">' in html
+    assert "<tr><td>throughput, sustained (workflows/min)</td><td>241.5</td><td>96.5</td></tr>" in html

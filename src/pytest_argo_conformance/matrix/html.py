@@ -158,6 +158,14 @@ def _plots(matrix: Matrix) -> list[str]:
         width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
         lines.append(f'<img data-topology="{escape(topology)}" alt="{escape(alt)}" width="{width}" height="{height}" '
                      f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
+        builds, rows = plots.scale_table(matrix, topology)
+        if builds:
+            heads = "".join(f"<th>{escape(b)}</th>" for b in builds)
+            lines.append(f'<table class="scale" data-topology="{escape(topology)}"><thead><tr><th>figure</th>'
+                         f"{heads}</tr></thead><tbody>")
+            lines += ["<tr><td>" + escape(label) + "</td>" + "".join(f"<td>{escape(v)}</td>" for v in values)
+                      + "</tr>" for label, values in rows]
+            lines.append("</tbody></table>")
     return lines + ["</section>"]
 
 

@@ -107,6 +107,12 @@ def _plots(matrix: Matrix) -> list[str]:
     for topology in topologies:
         name = plots.completed_plot_filename(topology)
         lines.append(f"- Topology {_code(topology)}: [{_text(name)}]({name})")
+        builds, rows = plots.scale_table(matrix, topology)
+        if builds:
+            lines += ["", f"| figure ({_text(topology)}) | " + " | ".join(_text(b) for b in builds) + " |",
+                      "| --- |" + " ---: |" * len(builds)]
+            lines += [f"| {_text(label)} | " + " | ".join(values) + " |" for label, values in rows]
+            lines.append("")
     return lines
 
 

@@ -60,3 +60,35 @@ def completed_plot_png(matrix: Matrix, topology: str, series: str = COMPLETED) -
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+# The scale lane's figures shown beside its plot: (figure, label); every build of the topology is a column.
+SCALE_FIGURES = (
+    ("scale.throughput_per_min", "throughput, sustained (workflows/min)"),
+    ("scale.peak_throughput_per_min", "throughput, peak 30 s (workflows/min)"),
+    ("scale.submit_to_running_p50_s", "submit to Running p50 (s)"),
+    ("scale.submit_to_running_p95_s", "submit to Running p95 (s)"),
+    ("scale.submit_to_end_p50_s", "submit to end p50 (s)"),
+    ("scale.submit_to_end_p95_s", "submit to end p95 (s)"),
+    ("scale.submit_to_end_p99_s", "submit to end p99 (s)"),
+    ("scale.controller_cpu_seconds", "controller CPU (s)"),
+    ("scale.controller_peak_memory_mib", "controller peak working set (MiB)"),
+    ("scale.api_requests", "controller API requests"),
+    ("scale.api_requests_per_s", "controller API requests per s"),
+    ("scale.queue_depth_max", "workflow queue depth, max"),
+    ("scale.succeeded", "workflows succeeded"),
+    ("scale.workflows", "workflows submitted"),
+)
+
+
+def scale_table(matrix: Matrix, topology: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The scale figures of `topology`: the builds that have them (columns) and one row per figure ("–" where a
+    build lacks it). ([], []) when no cell there has scale figures."""
+    cells = {c.build: c for c in matrix.sorted_cells()
+             if c.topology == topology and any(k in c.figures for k, _ in SCALE_FIGURES)}
+    builds = [b for b in matrix.builds_order() if b in cells]
+    if not builds:
+        return [], []
+    rows = [(label, [f"{cells[b].figures[name]:g}" if name in cells[b].figures else "–" for b in builds])
+            for name, label in SCALE_FIGURES]
+    return builds, rows
