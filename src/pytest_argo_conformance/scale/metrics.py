@@ -103,6 +103,9 @@ class ControllerSampler:
         return self
 
     def stop(self) -> None:
+        """Stop sampling, with one last sample (a second call does nothing)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         if self._thread is not None:
             self._thread.join(API_REQUEST)
