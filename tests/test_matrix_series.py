@@ -125,7 +125,8 @@ def test_a_build_with_the_series_in_two_checks_gets_a_line_per_check() -> None:
 def test_html_embeds_the_plot_of_a_topology_with_series() -> None:
     page = render_html(scale_matrix())
     assert "<h2>Scale: completed workflows over time</h2>" in page
-    images = re.findall(r'<img data-topology="([^"]+)" alt="([^"]+)"[^>]* src="data:image/png;base64,([^"]+)">', page)
+    images = re.findall(r'<img data-topology="([^"]+)" data-plot="[^"]+" alt="([^"]+)"[^>]* '
+                        r'src="data:image/png;base64,([^"]+)">', page)
     assert [(topology, alt) for topology, alt, _ in images] == [
         ("dsp-managed", "Completed workflows over time — dsp-managed (DSPO v2)")]
     assert base64.b64decode(images[0][2]).startswith(PNG_SIGNATURE)
@@ -242,3 +243,17 @@ def test_scale_figures_are_a_table_per_topology_in_markdown_and_html() -> None:
     html = render_html(matrix)
     assert '<table class="scale" data-topology="dsp-managed">' in html
     assert "<tr><td>throughput, sustained (workflows/min)</td><td>241.5</td><td>96.5</td></tr>" in html
+
+
+def test_queue_depth_is_a_second_plot_where_a_cell_has_it(tmp_path: Path) -> None:
+    matrix = scale_matrix()
+    cell = matrix.get("upstream", "dsp-managed", "test_completed")
+    assert cell is not None
+    cell.series["scale.queue_depth"] = [[0.0, 0.0], [2.0, 120.0], [4.0, 30.0]]
+    page = render_html(matrix)
+    assert re.findall(r'<img data-topology="dsp-managed" data-plot="([^"]+)"', page) == ["completed", "queue-depth"]
+    assert "The controller&#x27;s workflow queue depth over time" in page or \
+        "The controller's workflow queue depth over time" in page
+    names = [p.name for p in write_all(matrix, tmp_path / "report")]
+    assert names[-2:] == ["scale-completed-dsp-managed.png", "scale-queue-depth-dsp-managed.png"]
+    assert "[scale-queue-depth-dsp-managed.png](scale-queue-depth-dsp-managed.png)" in render_markdown(matrix)

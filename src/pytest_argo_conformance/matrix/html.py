@@ -151,13 +151,15 @@ def _plots(matrix: Matrix) -> list[str]:
         return []
     lines = ['<section class="plots">', "<h2>Scale: completed workflows over time</h2>"]
     for topology in topologies:
-        png = plots.completed_plot_png(matrix, topology)
-        if png is None:
-            continue
-        alt = f"Completed workflows over time — {matrix.topology_title(topology)}"
-        width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
-        lines.append(f'<img data-topology="{escape(topology)}" alt="{escape(alt)}" width="{width}" height="{height}" '
-                     f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
+        for plot in plots.PLOTS:
+            png = plots.plot_png(matrix, topology, plot)
+            if png is None:
+                continue
+            alt = f"{plot.title} — {matrix.topology_title(topology)}"
+            width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
+            lines.append(f'<img data-topology="{escape(topology)}" data-plot="{plot.slug}" alt="{escape(alt)}" '
+                         f'width="{width}" height="{height}" '
+                         f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
         builds, rows = plots.scale_table(matrix, topology)
         if builds:
             heads = "".join(f"<th>{escape(b)}</th>" for b in builds)

@@ -105,8 +105,9 @@ def _plots(matrix: Matrix) -> list[str]:
         return []
     lines = ["", "### Scale: completed workflows over time", ""]
     for topology in topologies:
-        name = plots.completed_plot_filename(topology)
-        lines.append(f"- Topology {_code(topology)}: [{_text(name)}]({name})")
+        shown = [plots.plot_filename(topology, p) for p in plots.PLOTS if topology in plots.series_topologies(
+            matrix, p.series)]
+        lines.append(f"- Topology {_code(topology)}: " + ", ".join(f"[{_text(name)}]({name})" for name in shown))
         builds, rows = plots.scale_table(matrix, topology)
         if builds:
             lines += ["", f"| figure ({_text(topology)}) | " + " | ".join(_text(b) for b in builds) + " |",

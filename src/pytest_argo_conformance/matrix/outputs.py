@@ -26,13 +26,14 @@ def write_all(matrix: Matrix, report_dir: Path | str) -> list[Path]:
 
 
 def write_plots(matrix: Matrix, directory: Path | str) -> list[Path]:
-    """Write scale-completed-<topology>.png (`plots.completed_plot_filename`) into `directory` for each topology
-    with the scale lane's series, which matrix.md links to; return the paths (none without series)."""
+    """Write scale-<plot>-<topology>.png (`plots.plot_filename`) into `directory` for each plot of `plots.PLOTS`
+    and topology with that series, which matrix.md links to; return the paths (none without series)."""
     written = []
-    for topology in plots.series_topologies(matrix):
-        png = plots.completed_plot_png(matrix, topology)
-        if png is not None:
-            path = Path(directory) / plots.completed_plot_filename(topology)
-            path.write_bytes(png)
-            written.append(path)
+    for plot in plots.PLOTS:
+        for topology in plots.series_topologies(matrix, plot.series):
+            png = plots.plot_png(matrix, topology, plot)
+            if png is not None:
+                path = Path(directory) / plots.plot_filename(topology, plot)
+                path.write_bytes(png)
+                written.append(path)
     return written
