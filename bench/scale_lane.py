@@ -7,7 +7,7 @@
 It runs `argo-conformance scale --provider local --workflows N --argo-controller slow=<baseline>+patch:slow-reconcile`
 (a running local cluster is reused and kept), samples the machine's memory in use (MemTotal - MemAvailable) every
 second, and writes bench/results/scale-lane.md: the wall time, the machine's peak memory, each build's figures and
-the gate's verdicts, and the plot (bench/results/scale-completed.png). Times are printed, never asserted.
+the gate's verdicts, and the plots (bench/results/scale-completed.png, scale-queue-depth.png). Times are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -101,10 +101,12 @@ def main() -> int:
                 lines.append(f"- **{cell['build']}: {cell['outcome']}**" + (f": {cell['reason']}" if cell.get(
                     "reason") else ""))
                 lines += [f"  - {note}" for note in cell.get("notes", []) if note.startswith("scale")]
-            plot = report / "scale-completed-upstream-global.png"
-            if plot.is_file():
-                shutil.copy(plot, RESULTS_DIR / "scale-completed.png")
-                lines += ["", "![completed workflows over time](scale-completed.png)"]
+            for kind, words in (("completed", "completed workflows over time"),
+                                ("queue-depth", "the controller's queue depth over time")):
+                plot = report / f"scale-{kind}-upstream-global.png"
+                if plot.is_file():
+                    shutil.copy(plot, RESULTS_DIR / f"scale-{kind}.png")
+                    lines += ["", f"![{words}](scale-{kind}.png)"]
     results = RESULTS_DIR / args.results
     results.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
