@@ -7,7 +7,8 @@
 It runs `argo-conformance scale --provider local --workflows N --argo-controller slow=<baseline>+patch:slow-reconcile`
 (a running local cluster is reused and kept), samples the machine's memory in use (MemTotal - MemAvailable) every
 second, and writes bench/results/scale-lane.md: the wall time, the machine's peak memory, each build's figures and
-the gate's verdicts, and the plots (bench/results/scale-completed.png, scale-queue-depth.png). Times are printed, never asserted.
+the gate's verdicts, and the plots (bench/results/scale-completed.png, scale-queue-depth.png). Times are printed,
+never asserted.
 """
 
 from __future__ import annotations
