@@ -82,5 +82,16 @@ def standin_session(pytester: pytest.Pytester) -> Path:
     return pytester.path / "standin.log"
 
 
+ACME = "--argo-controller=acme=quay.io/acme/workflow-controller:v3.5.6-acme"
+
+
+def matrix_session(pytester: pytest.Pytester, checks: dict[str, str], *args: str) -> pytest.RunResult:
+    """A stand-in session of `checks` (module name -> source) for the baseline and the `acme` build, with its
+    matrix in ./report and JUnit XML in ./junit.xml; `args` adds pytest arguments (topologies, labels...)."""
+    standin_session(pytester)
+    pytester.makepyfile(**checks)
+    return pytester.runpytest(ACME, "--argo-report-dir=report", "--junitxml=junit.xml", *args)
+
+
 def read_log(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []

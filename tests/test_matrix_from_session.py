@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from pins import BASELINE
-from standins import standin_session
+from standins import matrix_session
 
 MIXED = """
 import pytest
@@ -39,16 +39,8 @@ def test_setup_error(argo, broken): pass
 
 @pytest.fixture
 def session(pytester: pytest.Pytester) -> pytest.RunResult:
-    standin_session(pytester)
-    pytester.makepyfile(test_poc=MIXED)
-    return pytester.runpytest(
-        "--argo-controller=acme=quay.io/acme/workflow-controller:v3.5.6-acme",
-        "--argo-topology=upstream-global,dropin-global",
-        "--argo-report-dir=report",
-        "--argo-run-label=nightly-1",
-        "--junitxml=junit.xml",
-        "--alluredir=allure",
-    )
+    return matrix_session(pytester, {"test_poc": MIXED}, "--argo-topology=upstream-global,dropin-global",
+                          "--argo-run-label=nightly-1", "--alluredir=allure")
 
 
 def test_outcomes_and_terminal_summary(session: pytest.RunResult) -> None:

@@ -23,7 +23,7 @@ from pytest_argo_conformance.matrix.plots import (
     completed_plot_png,
     series_topologies,
 )
-from standins import standin_session
+from standins import matrix_session, standin_session
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 UPSTREAM = [[0.0, 0.0], [2.5, 20.0], [5.0, 70.0], [8.25, 100.0]]
@@ -172,14 +172,7 @@ def test_bad_series(argo, argo_record, request):
 
 @pytest.fixture
 def session(pytester: pytest.Pytester) -> pytest.RunResult:
-    standin_session(pytester)
-    pytester.makepyfile(test_scale=SCALE)
-    return pytester.runpytest(
-        "--argo-controller=acme=quay.io/acme/workflow-controller:v3.5.6-acme",
-        "--argo-topology=upstream-global",
-        "--argo-report-dir=report",
-        "--junitxml=junit.xml",
-    )
+    return matrix_session(pytester, {"test_scale": SCALE}, "--argo-topology=upstream-global")
 
 
 def test_recorded_series_reaches_the_matrix_and_its_files(session: pytest.RunResult, pytester: pytest.Pytester) -> None:
