@@ -47,7 +47,7 @@ def test_scale_throughput(
                                                         argo_scale.pod_seconds))
               for i in range(argo_scale.workflows)]
     try:
-        result = lane.run(argo_workflows.api, argo.namespace, inst.under_test, bodies, argo_scale, run_id, run_id,
+        result = lane.run(argo_workflows.api, argo.namespace, inst.under_test, bodies, argo_scale, run_id,
                           argo_simulated_nodes.kwok)
     finally:
         argo_record.note(f"scale: clean-up: {lane.clean_up(argo_workflows.api, argo.namespace, run_id)}")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_argo_conformance.components.argo.install import INSTANCE_LABEL
 from pytest_argo_conformance.components.kwok import nodes
 from pytest_argo_conformance.components.kwok.nodes import LANE_LABEL
 from pytest_argo_conformance.config.paths import clusters_dir, suites_dir
@@ -115,7 +116,7 @@ def pod(**meta: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "name": "wf-1-work-123",
         "annotations": {executor.NODE_ID_ANNOTATION: "wf-1-123"},
-        "labels": {executor.WORKFLOW_LABEL: "wf-1", executor.INSTANCE_LABEL: "cell-a"},
+        "labels": {executor.WORKFLOW_LABEL: "wf-1", INSTANCE_LABEL: "cell-a"},
         "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "name": "wf-1", "uid": "u1"}],
     }
     return {"metadata": {**base, **meta}}
@@ -126,7 +127,8 @@ def test_stand_in_task_result_is_the_executors() -> None:
     assert isinstance(body, dict)
     assert body["kind"] == "WorkflowTaskResult" and body["metadata"]["name"] == "wf-1-123"
     assert body["metadata"]["labels"] == {executor.WORKFLOW_LABEL: "wf-1", executor.COMPLETED_LABEL: "true",
-                                          LANE_LABEL: "lane1", executor.INSTANCE_LABEL: "cell-a"}
+                                          LANE_LABEL: "lane1", INSTANCE_LABEL: "cell-a",
+                                          "argo-conformance/owned": "true", "argo-conformance/run": "lane1"}
     assert body["metadata"]["ownerReferences"] == [
         {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "name": "wf-1", "uid": "u1"}]
     assert "outputs" not in body

@@ -14,14 +14,16 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from typing import Any
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from pytest_argo_conformance.components.argo import workflows as wfapi
+from pytest_argo_conformance.components.argo.install import INSTANCE_LABEL
 from pytest_argo_conformance.components.kwok.nodes import LANE_LABEL
 from pytest_argo_conformance.config.timeouts import API_REQUEST
+from pytest_argo_conformance.kube import owner_labels
 from pytest_argo_conformance.scale.watching import EventStream, pods
 
 log = logging.getLogger(__name__)
@@ -29,17 +31,17 @@ log = logging.getLogger(__name__)
 NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
 COMPLETED_LABEL = "workflows.argoproj.io/report-outputs-completed"
-INSTANCE_LABEL = "workflows.argoproj.io/controller-instanceid"
 WORKERS = 4  # task results created at once
 
 
 class StandInExecutor:
-    """For run `lane`'s pods in `namespace`: one WorkflowTaskResult each, once KWOK has made the pod Running."""
+    """For run `run_id`'s lane pods in `namespace`: one WorkflowTaskResult each, once KWOK has made the pod
+    Running."""
 
-    def __init__(self, api: client.ApiClient, namespace: str, lane: str) -> None:
+    def __init__(self, api: client.ApiClient, namespace: str, run_id: str) -> None:
         self.api = api
         self.namespace = namespace
-        self.lane = lane
+        self.run_id = run_id
         self.reported: set[str] = set()
         self.created = 0
         self.errors: list[str] = []
@@ -49,20 +51,16 @@ class StandInExecutor:
         self.report_lags: list[float] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="stand-in executor")
-        self._stream = EventStream(pods(api, namespace), f"{LANE_LABEL}={lane}", self._on_pod,
-                                   f"the lane's pods in {namespace}")
+        self.stream = EventStream(pods(api, namespace), f"{LANE_LABEL}={run_id}", self._on_pod,
+                                  f"the lane's pods in {namespace}")
 
     def start(self) -> StandInExecutor:
-        self._stream.start()
+        self.stream.start()
         return self
 
     def stop(self) -> None:
-        self._stream.stop()
+        self.stream.stop()
         self._pool.shutdown(wait=True)
-
-    @property
-    def stream(self) -> EventStream:
-        return self._stream
 
     def _on_pod(self, kind: str, pod: dict[str, Any]) -> None:
         if kind == "DELETED" or pod.get("status", {}).get("phase") not in ("Running", "Succeeded"):
@@ -76,14 +74,14 @@ class StandInExecutor:
         self._pool.submit(self._report, pod, time.monotonic())
 
     def _report(self, pod: dict[str, Any], seen_at: float) -> None:
-        body = task_result(pod, self.lane)
+        body = task_result(pod, self.run_id)
         if isinstance(body, str):
             self.errors.append(body)
             return
         node_id = body["metadata"]["name"]
         try:
             client.CustomObjectsApi(self.api).create_namespaced_custom_object(
-                "argoproj.io", "v1alpha1", self.namespace, "workflowtaskresults", body, _request_timeout=API_REQUEST)
+                wfapi.GROUP, wfapi.VERSION, self.namespace, "workflowtaskresults", body, _request_timeout=API_REQUEST)
         except ApiException as exc:
             if exc.status != 409:  # already there: the executor's create is idempotent too
                 self.errors.append(f"task result {node_id}: {exc.status} {exc.reason}")
@@ -93,9 +91,10 @@ class StandInExecutor:
             self.report_lags.append(time.monotonic() - seen_at)
 
 
-def task_result(pod: dict[str, Any], lane: str) -> dict[str, Any] | str:
-    """The WorkflowTaskResult the executor would write for this pod, completed and without outputs; or why there is
-    none to write (the pod lacks what names its node and workflow)."""
+def task_result(pod: dict[str, Any], run_id: str) -> dict[str, Any] | str:
+    """The WorkflowTaskResult the executor would write for this pod, completed and without outputs, with run
+    `run_id`'s owner and lane labels besides; or why there is none to write (the pod lacks what names its node and
+    workflow)."""
     meta = pod["metadata"]
     annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
     owner = next((o for o in meta.get("ownerReferences") or [] if o.get("kind") == "Workflow"), None)
@@ -107,7 +106,7 @@ def task_result(pod: dict[str, Any], lane: str) -> dict[str, Any] | str:
         "kind": "WorkflowTaskResult",
         "metadata": {
             "name": node_id,
-            "labels": {WORKFLOW_LABEL: workflow, COMPLETED_LABEL: "true", LANE_LABEL: lane,
+            "labels": {WORKFLOW_LABEL: workflow, COMPLETED_LABEL: "true", LANE_LABEL: run_id, **owner_labels(run_id),
                        **({INSTANCE_LABEL: labels[INSTANCE_LABEL]} if INSTANCE_LABEL in labels else {})},
             "ownerReferences": [{"apiVersion": owner["apiVersion"], "kind": "Workflow", "name": owner["name"],
                                  "uid": owner["uid"]}],
@@ -119,6 +118,5 @@ def _event_lag(pod: dict[str, Any]) -> float:
     """Seconds from the pod's Ready condition (set by KWOK's stage) to now; 0 when it has none."""
     for condition in pod.get("status", {}).get("conditions") or []:
         if condition.get("type") == "Ready" and condition.get("lastTransitionTime"):
-            since = datetime.fromisoformat(condition["lastTransitionTime"].replace("Z", "+00:00"))
-            return max(0.0, (datetime.now(timezone.utc) - since).total_seconds())
+            return max(0.0, time.time() - wfapi.timestamp(condition["lastTransitionTime"]))
     return 0.0

@@ -13,7 +13,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ log = logging.getLogger(__name__)
 SUBMITTERS = 8  # workflows created at once within a burst
 CONNECTIONS = 32  # the lane's client keeps this many connections open
 PROGRESS_EVERY = 15.0  # seconds between two progress lines
-ENDED = ("Succeeded", "Failed", "Error")
+ENDED = wfapi.TERMINAL
 
 Workflow = dict[str, Any]
 
@@ -99,22 +98,22 @@ class _Follower:
                 self.observed.ended[name] = (now, phase)
                 finished = wf.get("status", {}).get("finishedAt")
                 if finished:  # how late the event came: the controller's own end time has whole seconds only
-                    since = datetime.fromisoformat(finished.replace("Z", "+00:00"))
-                    self.lags.append(max(0.0, (datetime.now(timezone.utc) - since).total_seconds()))
+                    self.lags.append(max(0.0, time.time() - wfapi.timestamp(finished)))
 
 
 def run(api: client.ApiClient, namespace: str, controller: Controller, bodies: list[Workflow], settings: ScaleSettings,
-        lane: str, run_id: str, kwok: Kwok | None = None) -> ScaleResult:
-    """Submit `bodies` (prepared: labelled for the lane and the cell) in bursts, follow them to their end, measure."""
+        run_id: str, kwok: Kwok | None = None) -> ScaleResult:
+    """Submit `bodies` (prepared for run `run_id`'s lane and the cell) in bursts, follow them to their end,
+    measure."""
     api = _wide(api)
     observed = stats.Observed()
     pod = controller_pod(api, controller.namespace, controller.selector)
     counter = RequestCounter(api, pod, run_id, f"argo-conformance-scale-{namespace}")
     counter.create()
     follower = _Follower(observed)
-    workflows = EventStream(watching.custom(api, namespace, "workflows"), f"{simulated.LANE_LABEL}={lane}", follower,
-                            f"the lane's workflows in {namespace}")
-    executor = StandInExecutor(api, namespace, lane)
+    workflows = EventStream(watching.custom(api, namespace, "workflows"), f"{simulated.LANE_LABEL}={run_id}",
+                            follower, f"the lane's workflows in {namespace}")
+    executor = StandInExecutor(api, namespace, run_id)
     sampler = ControllerSampler(api, pod)
     notes: list[str] = []
     try:
@@ -126,7 +125,6 @@ def run(api: client.ApiClient, namespace: str, controller: Controller, bodies: l
         _submit(api, namespace, bodies, settings, observed, follower.lock)
         _await_end(observed, len(bodies), settings, sampler, kwok)
         after = counter.count()
-        sampler.stop()
     finally:
         sampler.stop()
         workflows.stop()
@@ -141,9 +139,8 @@ def run(api: client.ApiClient, namespace: str, controller: Controller, bodies: l
             notes.append(f"scale: watch of {stream.what}: listed again {stream.relists - 1} times (last: "
                          f"{stream.trouble[-1] if stream.trouble else '?'})")
     notes += [f"scale: sampling: {p}" for p in sampler.problems[:5]]
-    if counter.level:
-        notes.append(f"scale: API requests counted by the API server for FlowSchema {counter.name} "
-                     f"(priority level {counter.level}, as for any service account)")
+    notes.append(f"scale: API requests counted by the API server for FlowSchema {counter.name} "
+                 f"(priority level {counter.level}, as for any service account)")
     figures = stats.figures(observed, sampler.taken, sampler.peak_memory_bytes, sampler.cgroup_peak_bytes,
                             after - before)
     for name, lags in (("standin_event_lag", executor.event_lags), ("standin_report_lag", executor.report_lags),
@@ -202,13 +199,13 @@ def _await_end(observed: stats.Observed, total: int, settings: ScaleSettings, sa
     wait_for(f"all {total} workflows of the scale run to end", probe, SCALE_DONE, interval=1.0)
 
 
-def clean_up(api: client.ApiClient, namespace: str, lane: str, timeout: float = SCALE_CLEANUP) -> str:
-    """Delete the lane's workflows in `namespace` and wait until they, their pods and their task results are gone;
-    returns what was removed, in words."""
+def clean_up(api: client.ApiClient, namespace: str, run_id: str, timeout: float = SCALE_CLEANUP) -> str:
+    """Delete run `run_id`'s lane workflows in `namespace` and wait until they, their pods and their task results
+    are gone; returns what was removed, in words."""
     custom = client.CustomObjectsApi(api)
-    selector = f"{simulated.LANE_LABEL}={lane}"
+    selector = f"{simulated.LANE_LABEL}={run_id}"
     started = time.monotonic()
-    custom.delete_collection_namespaced_custom_object("argoproj.io", "v1alpha1", namespace, "workflows",
+    custom.delete_collection_namespaced_custom_object(wfapi.GROUP, wfapi.VERSION, namespace, "workflows",
                                                       label_selector=selector, propagation_policy="Background",
                                                       _request_timeout=API_REQUEST * 4)
 

@@ -1,5 +1,6 @@
-"""What the lane reads while the controller works: its CPU and memory (the kubelet's cAdvisor metrics), its work
-queue's depth (the controller's own metrics) and the requests it makes (the API server's metrics).
+"""What the lane reads while the controller works: its CPU and memory (the kubelet's resource metrics, and cAdvisor
+for its cgroup's peak), its work queue's depth (the controller's own metrics) and the requests it makes (the API
+server's metrics).
 
 The API server counts requests per FlowSchema (API Priority and Fairness), so for the run the lane adds one
 FlowSchema that matches only the controller's service account and sends it to the priority level it would have had

@@ -76,7 +76,7 @@ def peak_per_minute(observed: Observed, window: float = PEAK_WINDOW) -> float:
 
 def figures(observed: Observed, taken: Sequence[Sample], peak_memory_bytes: float, cgroup_peak_bytes: float,
             api_requests: float) -> dict[str, float]:
-    """The run's figures (names as in the matrix, without the `scale.` prefix's meaning changing between builds)."""
+    """The run's figures, named as in the matrix (`scale.*`)."""
     start = observed.start
     ended_at = max((t for t, _ in observed.ended.values()), default=start)
     wall = max(ended_at - start, 1e-6)

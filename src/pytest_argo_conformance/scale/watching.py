@@ -15,6 +15,7 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from pytest_argo_conformance.components.argo import workflows as wfapi
 from pytest_argo_conformance.config.timeouts import API_REQUEST
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,10 @@ def pods(api: client.ApiClient, namespace: str) -> Lister:
     return Lister(client.CoreV1Api(api).list_namespaced_pod, (namespace,), raw=True)
 
 
-def custom(api: client.ApiClient, namespace: str, plural: str, group: str = "argoproj.io",
-           version: str = "v1alpha1") -> Lister:
-    """The list call of custom objects (`workflows`, ...) in `namespace`."""
-    return Lister(client.CustomObjectsApi(api).list_namespaced_custom_object, (group, version, namespace, plural))
+def custom(api: client.ApiClient, namespace: str, plural: str) -> Lister:
+    """The list call of Argo's objects (`workflows`, `workflowtaskresults`) in `namespace`."""
+    return Lister(client.CustomObjectsApi(api).list_namespaced_custom_object,
+                  (wfapi.GROUP, wfapi.VERSION, namespace, plural))
 
 
 class Lister:
@@ -51,8 +52,7 @@ class Lister:
 
 class EventStream:
     """A thread that feeds every ADDED/MODIFIED/DELETED of the objects `lister` lists that match `selector` to
-    `handle`
-    (the objects already there come as ADDED, and again after each re-list)."""
+    `handle` (the objects already there come as ADDED, and again after each re-list)."""
 
     def __init__(self, lister: Lister, selector: str, handle: Handler, what: str) -> None:
         self._list = lister
