@@ -153,3 +153,14 @@ def test_run_with_kind_runs_the_topologies_one_after_another(
     assert capsys.readouterr().err == (
         "argo-conformance run: --workers 3: the kind provider runs the topologies one after another (one process "
         "makes and removes its cluster); running with 1\n")
+
+
+def test_run_points_the_cache_at_the_current_folder_unless_it_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pytest's cache turned off (`-p no:cacheprovider`), `cache_dir` would be an unknown option: not given."""
+    seen = record_pytest_main(monkeypatch)
+    cli.main(["run"])
+    cli.main(["run", "-p", "no:cacheprovider"])
+    cli.main(["scale", "-p", "no:cacheprovider"])
+    with_cache, without, scale_without = seen
+    assert with_cache[with_cache.index("-o") + 1].startswith("cache_dir=")
+    assert not any(arg.startswith("cache_dir=") for arg in without + scale_without)

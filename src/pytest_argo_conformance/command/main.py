@@ -108,7 +108,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     # The packaged suites and yours as pytest arguments (so your conftest.py is loaded before pytest configures);
     # --argo-suites=packaged also collects the folders that pytest_argo_suite_paths hooks return.
     argv = [str(suites_dir()), *map(str, own), "-p", "argo_conformance", "--argo-suites=packaged",
-            *own_configuration()]
+            *own_configuration(pytest_args)]
     if not any(arg.startswith("--log-cli-level") or "log_cli_level" in arg or arg == "no:logging"
                for arg in pytest_args):
         argv.append("--log-cli-level=INFO")  # build and cluster progress, live
@@ -129,12 +129,13 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     return int(pytest.main(argv + pytest_args))
 
 
-def own_configuration() -> list[str]:
+def own_configuration(pytest_args: list[str]) -> list[str]:
     """The run's own rootdir and configuration file, whatever folder it is started from: no pytest.ini, tox.ini,
     setup.cfg or pyproject.toml of that folder or its parents applies, nor a conftest.py there; pytest's cache goes to
-    the current folder (as it would for a project there)."""
-    return [f"--rootdir={suites_dir()}", "-c", str(Path(__file__).with_name("run.ini")),
-            "-o", f"cache_dir={Path.cwd() / '.pytest_cache'}"]
+    the current folder (as it would for a project there), unless `pytest_args` turn the cache off."""
+    own = [f"--rootdir={suites_dir()}", "-c", str(Path(__file__).with_name("run.ini"))]
+    cache_off = any(arg in ("no:cacheprovider", "-pno:cacheprovider") for arg in pytest_args)
+    return own if cache_off else [*own, "-o", f"cache_dir={Path.cwd() / '.pytest_cache'}"]
 
 
 def _provider(args: argparse.Namespace, pytest_args: list[str]) -> str:

@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
-    argv = [str(suites_dir() / "test_scale.py"), "-p", "argo_conformance", *own_configuration()]
+    argv = [str(suites_dir() / "test_scale.py"), "-p", "argo_conformance", *own_configuration(pytest_args)]
     if not any(arg.startswith("--log-cli-level") or "log_cli_level" in arg for arg in pytest_args):
         argv.append("--log-cli-level=INFO")
     if args.provider:
